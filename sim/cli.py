@@ -4,7 +4,7 @@
 default when none is named), prints a Chinese summary and writes a results
 folder. Messages are Chinese; ``--lang en`` (or ``HQSIM_LANG=en``) switches
 them to English. Bad input ends with a readable message and exit status 2,
-never a traceback; an interrupted run exits with status 130 and leaves no
+never a traceback. An interrupted run exits with status 130 and leaves no
 partial results folder.
 """
 

@@ -34,7 +34,7 @@ QUEUE_BIN_MINUTES = 15.0
 
 @dataclass
 class ReplicationSummary:
-    """What one replication contributes to an experiment."""
+    """The contribution of one replication to an experiment."""
 
     replication: int
     measures: dict[str, float]
@@ -49,7 +49,7 @@ def summarise_replication(scenario: Scenario, seed: int, replication: int, keep_
 
     output = run_replication(scenario, seed, replication)
     tasks = task_log(output, scenario)
-    resources = resource_table(output, tasks)
+    resources = resource_table(output)
     queues = queue_series(output, QUEUE_BIN_MINUTES)
 
     waits: dict[str, list[float]] = {}
@@ -210,9 +210,9 @@ def run_experiment(
     replication 0 keeps one (for the Gantt chart), so memory stays flat as
     replications grow. ``progress(done, total)`` is called after each
     replication. With
-    ``workers`` above 1 the replications run in a process pool; the results
-    are identical to a single-process run because each replication's streams
-    depend only on (seed, replication number).
+    ``workers`` above 1 the replications run in a process pool. The results
+    are identical to a single-process run, because each replication's
+    streams depend only on (seed, replication number).
     """
 
     if not 1 <= replications <= MAX_REPLICATIONS:

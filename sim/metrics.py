@@ -102,7 +102,7 @@ def acquisition_frame(output: ReplicationOutput) -> pd.DataFrame:
     return frame
 
 
-def resource_table(output: ReplicationOutput, tasks: pd.DataFrame) -> pd.DataFrame:
+def resource_table(output: ReplicationOutput) -> pd.DataFrame:
     """Return one row per resource with utilisation, waiting caused and tasks served in this replication.
 
     ``wait_caused`` counts, for a department, the minutes tasks waited for its
@@ -178,8 +178,8 @@ def replication_measures(tasks: pd.DataFrame, scenario: Scenario) -> dict[str, f
     """Return the key measures of one replication as a flat mapping.
 
     ``targets_met_share`` is the share of tasks with a known target outcome
-    that met their target; per target ``target_met_share:<id>`` and
-    ``target_measured:<id>`` (the mean measured minutes of finished tasks).
+    that met their target. Each target adds ``target_met_share:<id>`` and
+    ``target_measured:<id>``, the mean measured minutes of finished tasks.
     """
 
     measures: dict[str, float] = {

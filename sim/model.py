@@ -37,7 +37,7 @@ ACTIVATION = "现场指挥部开设"
 
 
 class TaskRecord:
-    """What happened to one task; times are minutes after the accident (None when not reached)."""
+    """The record of one task; times are minutes after the accident (None when not reached)."""
 
     __slots__ = (
         "task_id", "task_type", "origin", "inject_id", "inject_time", "created", "start", "end",
@@ -235,7 +235,7 @@ class HQModel:
             record.waits[blocker] = record.waits.get(blocker, 0.0) + record.arrival_wait
 
         # Take the resources one at a time in the global order.
-        held = []
+        granted = []
         for index in needs:
             resource = self.simpy_resources[index]
             name = self.resources[index].name
@@ -247,13 +247,13 @@ class HQModel:
                 yield request
                 record.waits[name] = record.waits.get(name, 0.0) + env.now - record.waiting_since
             row[3] = env.now
-            held.append((resource, request, row))
+            granted.append((resource, request, row))
         record.waiting_for = None
 
         record.start = env.now
         yield env.timeout(record.duration)
         record.end = env.now
-        for resource, request, row in held:
+        for resource, request, row in granted:
             resource.release(request)
             row[4] = env.now
 

@@ -1,0 +1,125 @@
+"""Functional tests of the ``hqsim`` command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from factories import mmc_scenario, write_files
+
+
+def hqsim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory, project_root):
+    out = tmp_path_factory.mktemp("results")
+    completed = hqsim("run", "-n", "3", "--seed", "5", "--out", str(out), cwd=project_root)
+    return completed, out
+
+
+def test_run_default_succeeds(default_run):
+    """`hqsim run` on the default scenario exits 0, prints a Chinese summary and names the folder."""
+
+    completed, out = default_run
+    assert completed.returncode == 0, completed.stderr
+    assert "达标任务占比" in completed.stdout
+    assert "瓶颈部门" in completed.stdout
+    assert "结果已写入" in completed.stdout
+    assert "重复实验" in completed.stderr
+
+
+def test_run_writes_complete_folder(default_run):
+    """The results folder contains the manifest, CSV tables with a BOM, the summary JSON and five figures."""
+
+    _, out = default_run
+    folders = [path for path in out.iterdir() if path.is_dir()]
+    assert len(folders) == 1
+    folder = folders[0]
+    for name in ("manifest.json", "summary.json", "task_log.csv", "resources.csv", "targets.csv", "replications.csv"):
+        assert (folder / name).is_file(), name
+    for name in ("gantt.png", "waiting_by_department.png", "utilisation_by_department.png", "targets.png"):
+        assert (folder / "figures" / name).stat().st_size > 10_000, name
+
+    raw = (folder / "task_log.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    log = pd.read_csv(folder / "task_log.csv", encoding="utf-8-sig")
+    assert set(log["replication"]) == {0, 1, 2}
+    assert "综合协调组" in set(log["group"])
+
+
+def test_manifest_records_run(default_run, default_scenario_path):
+    """The manifest records the scenario path and hash, staffing, seed, replications and version."""
+
+    _, out = default_run
+    folder = next(path for path in out.iterdir() if path.is_dir())
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 5
+    assert manifest["replications"] == 3
+    assert manifest["staffing"] == "基准"
+    assert len(manifest["scenario_sha256"]) == 64
+    assert Path(manifest["scenario_path"]).name == default_scenario_path.name
+    assert manifest["version"]
+
+
+def test_staffing_option_named_in_folder(tmp_path, project_root):
+    """`--staffing` applies the named option and the folder name says which."""
+
+    completed = hqsim("run", "-n", "1", "--staffing", "加强安监", "--no-figures", "--out", str(tmp_path),
+                      cwd=project_root)
+    assert completed.returncode == 0, completed.stderr
+    folder = next(tmp_path.iterdir())
+    assert folder.name.endswith("_加强安监")
+    assert not (folder / "figures").exists()
+
+
+def test_unknown_staffing_clear_error(tmp_path, project_root):
+    """An unknown staffing option exits 2 with a Chinese message listing the options and no traceback."""
+
+    completed = hqsim("run", "-n", "1", "--staffing", "加强安监局", "--out", str(tmp_path), cwd=project_root)
+    assert completed.returncode == 2
+    assert "找不到人员配置方案" in completed.stderr
+    assert "加强安监" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_invalid_scenario_clear_error(tmp_path, project_root):
+    """A scenario with a bad field exits 2, names the file, line and field, and writes nothing."""
+
+    scenario = mmc_scenario(1, 0.1, 1.0, 100)
+    scenario["task_types"][0]["duration"] = {"dist": "triangular", "min": 9, "mode": 5, "max": 10}
+    path = write_files(tmp_path / "in", scenario)
+    out = tmp_path / "out"
+    completed = hqsim("run", str(path), "-n", "1", "--out", str(out), cwd=project_root)
+    assert completed.returncode == 2
+    assert "scenario.yaml" in completed.stderr
+    assert "task_types[0].duration" in completed.stderr
+    assert "min ≤ mode ≤ max" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_english_messages(tmp_path, project_root):
+    """`--lang en` prints the same summary in English."""
+
+    completed = hqsim("--lang", "en", "run", "-n", "1", "--no-figures", "--out", str(tmp_path), cwd=project_root)
+    assert completed.returncode == 0, completed.stderr
+    assert "Tasks meeting their target" in completed.stdout
+    assert "达标任务占比" not in completed.stdout
+
+
+def test_bad_replications_rejected(tmp_path, project_root):
+    """A replication count of 0 or above the limit is rejected with the limit stated."""
+
+    completed = hqsim("run", "-n", "0", "--out", str(tmp_path), cwd=project_root)
+    assert completed.returncode == 2
+    assert "--replications" in completed.stderr
+    assert "100000" in completed.stderr
