@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -52,19 +53,7 @@ class Distribution:
     def sample(self, rng: np.random.Generator) -> float:
         """Draw one value from ``rng``."""
 
-        p = dict(self.params)
-        family = self.family
-        if family == "fixed":
-            return float(p["value"])
-        if family == "exponential":
-            return float(rng.exponential(p["mean"])) if p["mean"] > 0 else 0.0
-        if family == "triangular":
-            if p["max"] == p["min"]:
-                return float(p["min"])
-            return float(rng.triangular(p["min"], p["mode"], p["max"]))
-        if family == "uniform":
-            return float(rng.uniform(p["min"], p["max"]))
-        return float(p["median"] * math.exp(p["sigma"] * rng.standard_normal()))
+        return _sampler(self.family, self.params)(rng)
 
     @property
     def mean(self) -> float:
@@ -86,6 +75,29 @@ class Distribution:
 
         values = ", ".join(f"{value:g}" for _, value in self.params)
         return f"{FAMILY_NAMES_ZH[self.family]}({values})"
+
+
+@lru_cache(maxsize=None)
+def _sampler(family: str, params: tuple[tuple[str, float], ...]):
+    """Return a function of the generator that draws one value; cached, because sampling is on the hot path."""
+
+    p = dict(params)
+    if family == "fixed" or (family == "exponential" and p["mean"] == 0):
+        value = float(p.get("value", 0.0))
+        return lambda rng: value
+    if family == "exponential":
+        mean = p["mean"]
+        return lambda rng: float(rng.exponential(mean))
+    if family == "triangular":
+        low, mode, high = p["min"], p["mode"], p["max"]
+        if low == high:
+            return lambda rng: low
+        return lambda rng: float(rng.triangular(low, mode, high))
+    if family == "uniform":
+        low, high = p["min"], p["max"]
+        return lambda rng: float(rng.uniform(low, high))
+    median, sigma = p["median"], p["sigma"]
+    return lambda rng: median * math.exp(sigma * rng.standard_normal())
 
 
 def parse_distribution(spec: object) -> Distribution:

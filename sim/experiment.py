@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
@@ -21,7 +23,17 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from sim.metrics import queue_series, replication_measures, resource_table, task_log
+from sim.metrics import (
+    TASK_LOG_COLUMNS,
+    ResourceArrays,
+    bin_edges,
+    queue_arrays,
+    replication_measures,
+    request_arrays,
+    request_waits,
+    resource_arrays,
+    task_rows,
+)
 from sim.model import run_replication
 from sim.scenario import Scenario
 from sim.stats import mean_ci
@@ -38,9 +50,12 @@ class ReplicationSummary:
 
     replication: int
     measures: dict[str, float]
-    resources: pd.DataFrame
-    queues: pd.DataFrame
-    request_waits: dict[str, np.ndarray]
+    resources: ResourceArrays
+    queue: np.ndarray
+    """Time-average queue length per resource and time bin, shape (resources, bins)."""
+    in_use: np.ndarray
+    """Time-average number in use per resource and time bin, shape (resources, bins)."""
+    request_waits: list[np.ndarray]
     tasks: pd.DataFrame | None
 
 
@@ -48,38 +63,79 @@ def summarise_replication(scenario: Scenario, seed: int, replication: int, keep_
     """Run one replication and reduce it to its summary (the unit of work of a worker process)."""
 
     output = run_replication(scenario, seed, replication)
-    tasks = task_log(output, scenario)
-    resources = resource_table(output)
-    queues = queue_series(output, QUEUE_BIN_MINUTES)
+    rows = task_rows(output, scenario)
+    requests = request_arrays(output)
+    queue, in_use = queue_arrays(output, bin_edges(scenario.horizon, QUEUE_BIN_MINUTES), requests)
 
-    waits: dict[str, list[float]] = {}
-    for task_id, index, requested, granted, _released in output.acquisitions:
-        end = granted if granted is not None else output.horizon
-        waits.setdefault(output.resources[index].name, []).append(end - requested)
+    tasks = None
+    if keep_tasks:
+        tasks = pd.DataFrame.from_records(rows, columns=TASK_LOG_COLUMNS)
+        tasks["target_met"] = tasks["target_met"].astype("boolean")
 
     return ReplicationSummary(
         replication=replication,
-        measures=replication_measures(tasks, scenario),
-        resources=resources,
-        queues=queues,
-        request_waits={name: np.asarray(values) for name, values in waits.items()},
-        tasks=tasks if keep_tasks else None,
+        measures=replication_measures(rows, scenario),
+        resources=resource_arrays(output, requests),
+        queue=queue,
+        in_use=in_use,
+        request_waits=request_waits(output, requests),
+        tasks=tasks,
     )
 
 
 @dataclass
 class ExperimentResult:
-    """All replications of one scenario and staffing option, with aggregation helpers."""
+    """All replications of one scenario and staffing option, with aggregation helpers.
+
+    Queue series are summed as replications arrive and not kept per
+    replication, so memory grows only with the per-replication measures,
+    request waits and the task logs that were kept.
+    """
 
     scenario: Scenario
     seed: int
     summaries: list[ReplicationSummary] = field(default_factory=list)
+    queue_sum: np.ndarray | None = None
+    in_use_sum: np.ndarray | None = None
+
+    def add(self, summary: ReplicationSummary) -> None:
+        """Add one replication's summary, folding its queue series into the running sums."""
+
+        if self.queue_sum is None:
+            self.queue_sum = np.zeros_like(summary.queue)
+            self.in_use_sum = np.zeros_like(summary.in_use)
+        self.queue_sum += summary.queue
+        self.in_use_sum += summary.in_use
+        summary.queue = summary.in_use = None
+        self.summaries.append(summary)
 
     @property
     def replications(self) -> int:
         """Number of replications run."""
 
         return len(self.summaries)
+
+    @property
+    def resource_names(self) -> list[str]:
+        """Resource names in the model's order: groups by number, then departments."""
+
+        organisation = self.scenario.organisation
+        return organisation.group_names + organisation.department_names
+
+    @property
+    def resource_kinds(self) -> list[str]:
+        """'group' or 'department' for each of ``resource_names``."""
+
+        organisation = self.scenario.organisation
+        return ["group"] * len(organisation.groups) + ["department"] * len(organisation.departments)
+
+    @property
+    def resource_capacities(self) -> list[int]:
+        """Teams per group and staff per department, in the order of ``resource_names``."""
+
+        scenario = self.scenario
+        return [scenario.teams[name] for name in scenario.organisation.group_names] + \
+            [scenario.departments[name].staff for name in scenario.organisation.department_names]
 
     @property
     def measures(self) -> pd.DataFrame:
@@ -92,7 +148,7 @@ class ExperimentResult:
         """The task logs of all replications that kept one, concatenated."""
 
         frames = [s.tasks for s in self.summaries if s.tasks is not None]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TASK_LOG_COLUMNS)
 
     def measure_ci(self, name: str):
         """Return the confidence interval of the key measure ``name`` over replications."""
@@ -130,21 +186,28 @@ class ExperimentResult:
     def resource_summary(self) -> pd.DataFrame:
         """Return one row per resource: utilisation and waiting caused with 95% CIs, request-wait percentiles."""
 
-        resources = pd.concat([s.resources for s in self.summaries], ignore_index=True)
+        utilisation = np.stack([s.resources.utilisation for s in self.summaries])
+        caused = np.stack([s.resources.wait_caused for s in self.summaries])
+        served = np.stack([s.resources.tasks_served for s in self.summaries])
+        arrival = np.stack([s.resources.arrival for s in self.summaries])
+
         rows = []
-        for (name, kind), frame in resources.groupby(["resource", "kind"], sort=False):
-            utilisation = mean_ci(frame["utilisation"], bounds=SHARE_BOUNDS)
-            caused = mean_ci(frame["wait_caused"], bounds=NON_NEGATIVE)
-            waits = np.concatenate([s.request_waits.get(name, np.empty(0)) for s in self.summaries])
-            p50, p90, p95 = (np.percentile(waits, [50, 90, 95]) if len(waits) else (math.nan,) * 3)
+        for position, (name, kind, capacity) in enumerate(
+                zip(self.resource_names, self.resource_kinds, self.resource_capacities)):
+            utilisation_ci = mean_ci(utilisation[:, position], bounds=SHARE_BOUNDS)
+            caused_ci = mean_ci(caused[:, position], bounds=NON_NEGATIVE)
+            waits = np.concatenate([s.request_waits[position] for s in self.summaries])
+            p50, p90, p95 = np.percentile(waits, [50, 90, 95]) if len(waits) else (math.nan,) * 3
+            finite_arrival = arrival[:, position][np.isfinite(arrival[:, position])]
             rows.append({
-                "resource": name, "kind": kind, "capacity": int(frame["capacity"].iloc[0]),
-                "arrival_mean": float(frame["arrival"].replace(np.inf, np.nan).mean()),
-                "utilisation_mean": utilisation.mean, "utilisation_low": utilisation.low,
-                "utilisation_high": utilisation.high,
-                "wait_caused_mean": caused.mean, "wait_caused_low": caused.low, "wait_caused_high": caused.high,
+                "resource": name, "kind": kind, "capacity": capacity,
+                "arrival_mean": float(finite_arrival.mean()) if len(finite_arrival) else math.nan,
+                "utilisation_mean": utilisation_ci.mean, "utilisation_low": utilisation_ci.low,
+                "utilisation_high": utilisation_ci.high,
+                "wait_caused_mean": caused_ci.mean, "wait_caused_low": caused_ci.low,
+                "wait_caused_high": caused_ci.high,
                 "wait_p50": float(p50), "wait_p90": float(p90), "wait_p95": float(p95),
-                "tasks_served_mean": float(frame["tasks_served"].mean()),
+                "tasks_served_mean": float(served[:, position].mean()),
             })
         return pd.DataFrame(rows)
 
@@ -160,11 +223,17 @@ class ExperimentResult:
     def queue_summary(self) -> pd.DataFrame:
         """Return the queue length and number in use per resource and time bin, averaged over replications."""
 
-        queues = pd.concat([s.queues for s in self.summaries], ignore_index=True)
-        grouped = queues.groupby(["resource", "kind", "time"], sort=False)
-        result = grouped.agg(queue_mean=("queue", "mean"), in_use_mean=("in_use", "mean"),
-                             capacity=("capacity", "first")).reset_index()
-        return result
+        edges = bin_edges(self.scenario.horizon, QUEUE_BIN_MINUTES)
+        bins = len(edges) - 1
+        count = len(self.resource_names)
+        return pd.DataFrame({
+            "resource": np.repeat(self.resource_names, bins),
+            "kind": np.repeat(self.resource_kinds, bins),
+            "time": np.tile(edges[:-1], count),
+            "queue_mean": (self.queue_sum / self.replications).ravel(),
+            "in_use_mean": (self.in_use_sum / self.replications).ravel(),
+            "capacity": np.repeat(self.resource_capacities, bins),
+        })
 
 
 SHARE_BOUNDS = (0.0, 1.0)
@@ -195,6 +264,52 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def run_chunk(scenario: Scenario, seed: int, replications: list[int], keep_all: bool) -> list[ReplicationSummary]:
+    """Run several replications in a worker process (chunks keep inter-process traffic small)."""
+
+    return [summarise_replication(scenario, seed, replication, keep_all or replication == 0)
+            for replication in replications]
+
+
+def iterate_replications(
+    scenario: Scenario,
+    seed: int,
+    replications: Iterable[int],
+    *,
+    keep_task_log: bool = False,
+    workers: int = 1,
+    chunk_size: int | None = None,
+) -> Iterator[ReplicationSummary]:
+    """Yield the summaries of ``replications`` in their order, computed on ``workers`` processes.
+
+    Replication 0 always keeps its task log (for the Gantt chart); the others
+    keep one only with ``keep_task_log``. At most ``2 × workers`` chunks are in
+    flight at once, so a long run holds few unfinished results in memory.
+    Stopping the iteration early cancels the chunks not yet started.
+    """
+
+    numbers = list(replications)
+    if workers <= 1 or len(numbers) <= 1:
+        for replication in numbers:
+            yield summarise_replication(scenario, seed, replication, keep_task_log or replication == 0)
+        return
+
+    size = chunk_size or max(1, min(10, len(numbers) // (workers * 4)))
+    chunks = [numbers[start:start + size] for start in range(0, len(numbers), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        next_chunk = 0
+        try:
+            while pending or next_chunk < len(chunks):
+                while next_chunk < len(chunks) and len(pending) < 2 * workers:
+                    pending.append(pool.submit(run_chunk, scenario, seed, chunks[next_chunk], keep_task_log))
+                    next_chunk += 1
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
 def run_experiment(
     scenario: Scenario,
     replications: int,
@@ -204,37 +319,25 @@ def run_experiment(
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExperimentResult:
-    """Run ``replications`` replications of ``scenario`` and return their aggregate.
+    """Run replications ``0 … replications-1`` of ``scenario`` and return their aggregate.
 
     ``keep_task_log`` keeps every replication's task log; when False only
     replication 0 keeps one (for the Gantt chart), so memory stays flat as
     replications grow. ``progress(done, total)`` is called after each
-    replication. With
-    ``workers`` above 1 the replications run in a process pool. The results
-    are identical to a single-process run, because each replication's
-    streams depend only on (seed, replication number).
+    replication. The results do not depend on ``workers``, because each
+    replication's streams depend only on (seed, replication number).
     """
 
     if not 1 <= replications <= MAX_REPLICATIONS:
         raise ValueError(f"replications must be from 1 to {MAX_REPLICATIONS}, got {replications}")
 
-    result = ExperimentResult(scenario=scenario, seed=seed)
     log.info("running %d replications of %s (staffing %s, seed %d, %d workers)",
              replications, scenario.name, scenario.staffing_name, seed, workers)
-
-    if workers <= 1 or replications == 1:
-        for replication in range(replications):
-            keep = keep_task_log or replication == 0
-            result.summaries.append(summarise_replication(scenario, seed, replication, keep))
-            if progress:
-                progress(replication + 1, replications)
-        return result
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(summarise_replication, scenario, seed, replication, keep_task_log or replication == 0)
-                   for replication in range(replications)]
-        for done, future in enumerate(futures, start=1):
-            result.summaries.append(future.result())
-            if progress:
-                progress(done, replications)
+    result = ExperimentResult(scenario=scenario, seed=seed)
+    summaries = iterate_replications(scenario, seed, range(replications), keep_task_log=keep_task_log,
+                                     workers=workers)
+    for done, summary in enumerate(summaries, start=1):
+        result.add(summary)
+        if progress:
+            progress(done, replications)
     return result

@@ -12,8 +12,8 @@ those departments are on site, then requests the resources one at a time in
 a single global order (groups by number, then departments in organisation
 order). Because every task requests in the same order, no two tasks can each
 hold what the other waits for, so the model cannot deadlock. Resources are
-priority queues: a lower priority number is served first, first come first
-served within a priority. A finished task releases its follow-up task types.
+priority queues (:class:`sim.resources.PriorityResource`): a lower priority
+number is served first, first come first served within a priority. A finished task releases its follow-up task types.
 
 The run stops at the horizon. Tasks still waiting or in progress then are
 kept and marked unfinished by :mod:`sim.metrics`; none are dropped.
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import simpy
 
+from sim.resources import PriorityResource
 from sim.rng import RandomStreams
 from sim.scenario import FollowUpChoice, Scenario, TaskType
 
@@ -110,7 +111,7 @@ class HQModel:
     def _build_resources(self) -> None:
         scenario = self.scenario
         self.resources: list[ResourceInfo] = []
-        self.simpy_resources: list[simpy.PriorityResource | None] = []
+        self.simpy_resources: list[PriorityResource | None] = []
         self.index_of: dict[str, int] = {}
 
         for group in scenario.organisation.groups:
@@ -126,7 +127,7 @@ class HQModel:
     def _add_resource(self, info: ResourceInfo) -> None:
         self.index_of[info.name] = len(self.resources)
         self.resources.append(info)
-        resource = simpy.PriorityResource(self.env, capacity=info.capacity) if info.capacity > 0 else None
+        resource = PriorityResource(self.env, info.capacity) if info.capacity > 0 else None
         self.simpy_resources.append(resource)
 
     def _plan_needs(self) -> None:
@@ -236,25 +237,26 @@ class HQModel:
 
         # Take the resources one at a time in the global order.
         granted = []
+        priority = task_type.priority
         for index in needs:
             resource = self.simpy_resources[index]
-            name = self.resources[index].name
             row = [record.task_id, index, env.now, None, None]
             self.acquisitions.append(row)
-            request = resource.request(priority=task_type.priority)
-            if not request.triggered:
+            request = resource.request(priority)
+            if request is not None:
+                name = self.resources[index].name
                 record.waiting_for, record.waiting_since = name, env.now
                 yield request
                 record.waits[name] = record.waits.get(name, 0.0) + env.now - record.waiting_since
             row[3] = env.now
-            granted.append((resource, request, row))
+            granted.append((resource, row))
         record.waiting_for = None
 
         record.start = env.now
         yield env.timeout(record.duration)
         record.end = env.now
-        for resource, request, row in granted:
-            resource.release(request)
+        for resource, row in granted:
+            resource.release()
             row[4] = env.now
 
         self._release_follow_ups(record, task_type)

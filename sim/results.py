@@ -14,11 +14,15 @@ import datetime as dt
 import json
 import logging
 import math
+import os
 import platform
 import re
 import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import sim
@@ -90,49 +94,94 @@ def summary_dict(result: ExperimentResult) -> dict:
     }
 
 
-def write_results(result: ExperimentResult, results_dir: Path, command: list[str], started: dt.datetime,
-                  figures: bool = True) -> Path:
-    """Write the results folder for ``result`` under ``results_dir`` and return its final path."""
+@contextmanager
+def atomic_folder(results_dir: Path, name: str) -> Iterator[Path]:
+    """Yield a new temporary folder under ``results_dir`` and delete it if the block raises.
 
-    from sim import figures as charts
+    On any exception, Ctrl-C included, the temporary folder is deleted and the
+    exception propagates. Use :func:`write_folder`, which also renames the
+    folder into place.
+    """
 
     results_dir.mkdir(parents=True, exist_ok=True)
-    scenario = result.scenario
-    stem = Path(scenario.path).stem
-    name = f"{started:%Y%m%d-%H%M%S}_{safe_folder_name(stem)}_{safe_folder_name(scenario.staffing_name)}"
-    temp = results_dir / f"{TEMP_PREFIX}{name}"
+    temp = results_dir / f"{TEMP_PREFIX}{name}-{os.getpid()}"
     if temp.exists():
         shutil.rmtree(temp)
     temp.mkdir()
-
     try:
-        write_csv(result.task_log, temp / "task_log.csv")
-        write_csv(result.measures, temp / "replications.csv")
-        write_csv(result.headline(), temp / "headline.csv")
-        write_csv(result.target_summary(), temp / "targets.csv")
-        write_csv(result.resource_summary(), temp / "resources.csv")
-        write_csv(result.bottlenecks("department"), temp / "bottlenecks.csv")
-        write_csv(result.queue_summary(), temp / "queues.csv")
-        (temp / "summary.json").write_text(json.dumps(summary_dict(result), ensure_ascii=False, indent=2),
-                                           encoding="utf-8")
-
-        if figures:
-            figure_dir = temp / "figures"
-            figure_dir.mkdir()
-            write_figures(result, figure_dir, charts)
-
-        finished = dt.datetime.now().astimezone()
-        (temp / "manifest.json").write_text(
-            json.dumps(manifest(result, started, finished, command), ensure_ascii=False, indent=2), encoding="utf-8")
-
-        final = _free_name(results_dir / name)
-        temp.rename(final)
+        yield temp
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
 
+
+def write_folder(results_dir: Path, name: str, write: Callable[[Path], None]) -> Path:
+    """Call ``write(folder)`` on a temporary folder and move it to ``results_dir/name`` when it returns.
+
+    An existing folder is never overwritten: the new one gets a numbered
+    suffix. On any exception, Ctrl-C included, nothing is left behind.
+    """
+
+    with atomic_folder(results_dir, name) as temp:
+        write(temp)
+        final = _free_name(results_dir / name)
+        temp.rename(final)
     log.info("wrote results folder %s", final)
     return final
+
+
+def run_folder_name(started: dt.datetime, *parts: str) -> str:
+    """Return a results folder name: the start time followed by ``parts`` made safe for file names."""
+
+    return "_".join([f"{started:%Y%m%d-%H%M%S}"] + [safe_folder_name(part) for part in parts])
+
+
+def write_results(result: ExperimentResult, results_dir: Path, command: list[str], started: dt.datetime,
+                  figures: bool = True, extra_manifest: dict | None = None) -> Path:
+    """Write the results folder for ``result`` under ``results_dir`` and return its final path."""
+
+    from sim import figures as charts
+
+    scenario = result.scenario
+
+    def write(folder: Path) -> None:
+        write_csv(result.task_log, folder / "task_log.csv")
+        write_csv(result.measures, folder / "replications.csv")
+        write_csv(result.headline(), folder / "headline.csv")
+        write_csv(result.target_summary(), folder / "targets.csv")
+        write_csv(result.resource_summary(), folder / "resources.csv")
+        write_csv(result.bottlenecks("department"), folder / "bottlenecks.csv")
+        write_csv(result.queue_summary(), folder / "queues.csv")
+        write_json(summary_dict(result), folder / "summary.json")
+
+        if figures:
+            figure_dir = folder / "figures"
+            figure_dir.mkdir()
+            write_figures(result, figure_dir, charts)
+
+        finished = dt.datetime.now().astimezone()
+        write_json({**manifest(result, started, finished, command), **(extra_manifest or {})},
+                   folder / "manifest.json")
+
+    name = run_folder_name(started, Path(scenario.path).stem, scenario.staffing_name)
+    return write_folder(results_dir, name, write)
+
+
+def write_json(data: dict, path: Path) -> None:
+    """Write ``data`` as indented UTF-8 JSON with Chinese kept readable."""
+
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8")
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return str(value)
 
 
 def write_figures(result: ExperimentResult, folder: Path, charts) -> None:
@@ -164,12 +213,33 @@ def _free_name(path: Path) -> Path:
 
 
 def remove_incomplete(results_dir: Path) -> list[Path]:
-    """Delete temporary folders left by runs that were killed; return what was removed."""
+    """Delete temporary folders left by runs that were killed; return what was removed.
+
+    A temporary folder's name ends with the id of the process writing it, and
+    the folder of a process that is still running is left alone.
+    """
 
     removed = []
-    if results_dir.is_dir():
-        for child in results_dir.iterdir():
-            if child.is_dir() and child.name.startswith(TEMP_PREFIX):
-                shutil.rmtree(child, ignore_errors=True)
-                removed.append(child)
+    if not results_dir.is_dir():
+        return removed
+    for child in results_dir.iterdir():
+        if not (child.is_dir() and child.name.startswith(TEMP_PREFIX)):
+            continue
+        pid_text = child.name.rsplit("-", 1)[-1]
+        if pid_text.isdigit() and _process_alive(int(pid_text)):
+            continue
+        shutil.rmtree(child, ignore_errors=True)
+        removed.append(child)
     return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

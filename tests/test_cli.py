@@ -123,3 +123,64 @@ def test_bad_replications_rejected(tmp_path, project_root):
     assert completed.returncode == 2
     assert "--replications" in completed.stderr
     assert "100000" in completed.stderr
+
+
+def test_compare_writes_table(tmp_path, project_root):
+    """`hqsim compare` with two staffing options prints paired differences and writes the comparison folder."""
+
+    completed = hqsim("compare", "--staffing", "基准", "--staffing", "加强安监", "-n", "3", "--workers", "1",
+                      "--out", str(tmp_path), cwd=project_root)
+    assert completed.returncode == 0, completed.stderr
+    assert "方案对比（基准：基准" in completed.stdout
+    assert "加强安监" in completed.stdout
+    folder = next(tmp_path.iterdir())
+    assert "_compare_" in folder.name
+    table = pd.read_csv(folder / "comparison.csv", encoding="utf-8-sig")
+    assert set(table["option"]) == {"基准", "加强安监"}
+    assert {"diff_mean", "diff_low", "diff_high", "significant"} <= set(table.columns)
+    assert (folder / "figures" / "differences.png").stat().st_size > 10_000
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert [option["staffing"] for option in manifest["options"]] == ["基准", "加强安监"]
+
+
+def test_compare_needs_two_options(tmp_path, project_root):
+    """`hqsim compare` with one staffing option exits 2 with a Chinese explanation."""
+
+    completed = hqsim("compare", "--staffing", "基准", "-n", "2", "--out", str(tmp_path), cwd=project_root)
+    assert completed.returncode == 2
+    assert "至少给出两个" in completed.stderr
+
+
+def test_marginal_writes_ranking(tmp_path, project_root):
+    """`hqsim marginal` ranks the changes, prints the top ones and writes marginal.csv."""
+
+    completed = hqsim("marginal", "-n", "2", "--top", "3", "--out", str(tmp_path), cwd=project_root)
+    assert completed.returncode == 0, completed.stderr
+    assert "增加一人的效果排名" in completed.stdout
+    assert "1. " in completed.stdout
+    folder = next(tmp_path.iterdir())
+    table = pd.read_csv(folder / "marginal.csv", encoding="utf-8-sig")
+    assert list(table["rank"]) == list(range(1, len(table) + 1))
+    assert len(table) > 12
+    assert (folder / "figures" / "marginal.png").is_file()
+
+
+def test_precision_reports_count(tmp_path, project_root):
+    """`hqsim run --precision` says how many replications it needed and records it in the manifest."""
+
+    completed = hqsim("run", "--precision", "0.5", "--max-replications", "30", "--no-figures",
+                      "--out", str(tmp_path), cwd=project_root)
+    assert completed.returncode == 0, completed.stderr
+    assert "精度目标" in completed.stdout
+    folder = next(tmp_path.iterdir())
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["precision"]["target"] == 0.5
+    assert 3 <= manifest["replications"] <= 30
+
+
+def test_precision_out_of_range(tmp_path, project_root):
+    """A precision outside (0, 1) is rejected with an example of a valid value."""
+
+    completed = hqsim("run", "--precision", "5", "--out", str(tmp_path), cwd=project_root)
+    assert completed.returncode == 2
+    assert "0.05" in completed.stderr

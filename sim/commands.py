@@ -1,0 +1,232 @@
+"""The ``hqsim`` commands: run, compare and marginal.
+
+Each command loads and validates its input, runs the replications with a
+progress bar, prints a summary and writes one results folder. Validation
+errors propagate as :class:`sim.errors.ScenarioError` for :mod:`sim.cli` to
+print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from sim.console import (
+    Output,
+    ProgressBar,
+    print_comparison,
+    print_marginal,
+    print_precision,
+    print_summary,
+)
+from sim.experiment import MAX_REPLICATIONS, run_experiment
+from sim.loader import load_scenario
+from sim.results import (
+    remove_incomplete,
+    run_folder_name,
+    write_csv,
+    write_folder,
+    write_json,
+    write_results,
+)
+
+TASK_LOG_AUTO_LIMIT = 200
+"""With ``--task-log auto``, runs of more replications keep only replication 0's task log."""
+
+
+def check_common_arguments(args, out: Output) -> str | None:
+    """Return a message for an invalid replication count, worker count or seed, or None."""
+
+    replications = getattr(args, "replications", 1)
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        return out.text(f"--replications 应在 1 到 {MAX_REPLICATIONS} 之间，实际为 {replications}。",
+                        f"--replications must be from 1 to {MAX_REPLICATIONS}, got {replications}.")
+    if args.workers < 1:
+        return out.text(f"--workers 至少为 1，实际为 {args.workers}。", f"--workers must be at least 1, got {args.workers}.")
+    if args.seed < 0:
+        return out.text(f"--seed 不能为负数，实际为 {args.seed}。", f"--seed must not be negative, got {args.seed}.")
+    precision = getattr(args, "precision", None)
+    if precision is not None and not 0 < precision < 1:
+        return out.text(f"--precision 应在 0 到 1 之间（例如 0.05 表示 ±5%），实际为 {precision}。",
+                        f"--precision must be between 0 and 1 (0.05 means ±5%), got {precision}.")
+    return None
+
+
+def _clean_results_dir(results_dir: Path, out: Output) -> None:
+    for leftover in remove_incomplete(results_dir):
+        out.say(f"已删除上次中断运行留下的临时文件夹 {leftover.name}。",
+                f"Removed the temporary folder {leftover.name} left by an interrupted run.", file=sys.stderr)
+
+
+def command_run(args, out: Output, argv: list[str]) -> int:
+    """Run ``hqsim run``: load, simulate, summarise, write the results folder."""
+
+    from sim.precision import run_to_precision
+
+    started = dt.datetime.now().astimezone()
+    scenario = load_scenario(args.scenario, staffing=args.staffing)
+    out.say(f"情景：{scenario.name}\n人员配置：{scenario.staffing_name}　随机种子：{args.seed}　并行进程：{args.workers}",
+            f"Scenario: {scenario.name_en or scenario.name}\nStaffing: {scenario.staffing_name}  "
+            f"seed: {args.seed}  workers: {args.workers}")
+    results_dir = Path(args.out)
+    _clean_results_dir(results_dir, out)
+
+    extra = {}
+    if args.precision is not None:
+        maximum = args.max_replications
+        keep = args.task_log == "all"
+        progress = ProgressBar(out, maximum, "重复实验（至多）", "Replications (at most)")
+        result, report = run_to_precision(scenario, args.seed, args.precision, max_replications=maximum,
+                                          workers=args.workers, keep_task_log=keep, progress=progress)
+        print_precision(report, out)
+        extra["precision"] = {"target": report.target, "reached": report.reached,
+                              "max_replications": report.max_replications,
+                              "relative_half_widths": report.relative_half_widths}
+    else:
+        keep = args.task_log == "all" or (args.task_log == "auto" and args.replications <= TASK_LOG_AUTO_LIMIT)
+        if not keep:
+            out.say(f"重复次数超过 {TASK_LOG_AUTO_LIMIT}，任务日志只保存第 0 次重复（可用 --task-log all 保存全部）。",
+                    f"More than {TASK_LOG_AUTO_LIMIT} replications: the task log keeps replication 0 only "
+                    "(use --task-log all for every replication).")
+        progress = ProgressBar(out, args.replications, "重复实验", "Replications")
+        result = run_experiment(scenario, args.replications, args.seed, workers=args.workers,
+                                keep_task_log=keep, progress=progress)
+
+    print_summary(result, out)
+    folder = write_results(result, results_dir, ["hqsim"] + argv, started, figures=not args.no_figures,
+                           extra_manifest=extra)
+    out.say(f"\n结果已写入：{folder}", f"\nResults written to: {folder}")
+    return 0
+
+
+def _comparison_variants(args, out: Output):
+    """Return (label, scenario) pairs for ``hqsim compare``, the baseline first."""
+
+    paths = args.scenarios
+    if len(paths) == 1:
+        base = load_scenario(paths[0])
+        names = args.staffing or [base.default_staffing] + [
+            name for name in base.staffing_options if name != base.default_staffing]
+        if len(names) < 2:
+            raise ValueError(out.text("请至少给出两个人员配置方案（--staffing A --staffing B），或两个情景文件。",
+                                      "Give at least two staffing options (--staffing A --staffing B) or two scenario files."))
+        return [(name, base.with_staffing(name)) for name in names]
+
+    if args.staffing and len(args.staffing) > 1:
+        raise ValueError(out.text("比较多个情景文件时，--staffing 至多给出一个（对所有文件生效）。",
+                                  "With several scenario files, give at most one --staffing (it applies to all)."))
+    staffing = args.staffing[0] if args.staffing else None
+    variants = []
+    for path in paths:
+        scenario = load_scenario(path, staffing=staffing)
+        label = f"{Path(path).stem}（{scenario.staffing_name}）"
+        if label in dict(variants):
+            label = f"{path}（{scenario.staffing_name}）"
+        variants.append((label, scenario))
+    return variants
+
+
+def command_compare(args, out: Output, argv: list[str]) -> int:
+    """Run ``hqsim compare``: options on common random numbers, paired differences, a results folder."""
+
+    from sim.compare import compare_scenarios
+    from sim.compare_figures import differences_figure
+    from sim.figures import save_figure
+
+    started = dt.datetime.now().astimezone()
+    try:
+        variants = _comparison_variants(args, out)
+    except ValueError as error:
+        out.say(str(error), str(error), file=sys.stderr)
+        return 2
+    labels = "、".join(label for label, _ in variants)
+    out.say(f"比较方案：{labels}（基准为第一个）　重复次数：{args.replications}　随机种子：{args.seed}",
+            f"Options: {', '.join(label for label, _ in variants)} (the first is the baseline)  "
+            f"replications: {args.replications}  seed: {args.seed}")
+    results_dir = Path(args.out)
+    _clean_results_dir(results_dir, out)
+
+    progress = ProgressBar(out, len(variants) * args.replications, "重复实验", "Replications")
+    comparison = compare_scenarios(variants, args.replications, args.seed, workers=args.workers, progress=progress)
+    table = comparison.table()
+    print_comparison(table, out)
+
+    def write(folder: Path) -> None:
+        write_csv(table, folder / "comparison.csv")
+        for label, result in comparison.results.items():
+            headline = result.headline().assign(option=label)
+            write_csv(headline, folder / f"headline_{_safe(label)}.csv")
+        (folder / "figures").mkdir()
+        save_figure(differences_figure(table), folder / "figures" / "differences.png")
+        write_json(_manifest(args, argv, started, variants, kind="compare"), folder / "manifest.json")
+
+    base = variants[0][1]
+    folder = write_folder(results_dir, run_folder_name(started, "compare", Path(base.path).stem), write)
+    out.say(f"\n结果已写入：{folder}", f"\nResults written to: {folder}")
+    return 0
+
+
+def command_marginal(args, out: Output, argv: list[str]) -> int:
+    """Run ``hqsim marginal``: one more person at each department and group in turn, ranked."""
+
+    from sim.compare import candidate_changes, marginal_staffing
+    from sim.compare_figures import marginal_figure
+    from sim.figures import save_figure
+
+    started = dt.datetime.now().astimezone()
+    scenario = load_scenario(args.scenario, staffing=args.staffing)
+    changes = candidate_changes(scenario)
+    out.say(f"情景：{scenario.name}　人员配置：{scenario.staffing_name}\n"
+            f"逐一比较 {len(changes)} 项变化（每个部门+1人、每个工作组+1个小组），每项 {args.replications} 次重复。",
+            f"Scenario: {scenario.name_en or scenario.name}  staffing: {scenario.staffing_name}\n"
+            f"Comparing {len(changes)} changes (+1 staff per department, +1 team per group), "
+            f"{args.replications} replications each.")
+    results_dir = Path(args.out)
+    _clean_results_dir(results_dir, out)
+
+    progress = ProgressBar(out, (len(changes) + 1) * args.replications, "重复实验", "Replications")
+    table = marginal_staffing(scenario, args.replications, args.seed, workers=args.workers, changes=changes,
+                              progress=progress)
+    print_marginal(table, out, args.top)
+
+    def write(folder: Path) -> None:
+        write_csv(table, folder / "marginal.csv")
+        (folder / "figures").mkdir()
+        save_figure(marginal_figure(table, top=args.top), folder / "figures" / "marginal.png")
+        write_json(_manifest(args, argv, started, [(scenario.staffing_name, scenario)], kind="marginal"),
+                   folder / "manifest.json")
+
+    name = run_folder_name(started, "marginal", Path(scenario.path).stem, scenario.staffing_name)
+    folder = write_folder(results_dir, name, write)
+    out.say(f"\n结果已写入：{folder}", f"\nResults written to: {folder}")
+    return 0
+
+
+def _safe(label: str) -> str:
+    from sim.results import safe_folder_name
+
+    return safe_folder_name(label)
+
+
+def _manifest(args, argv, started, variants, kind: str) -> dict:
+    import platform
+
+    import sim
+
+    return {
+        "tool": "hqsim",
+        "kind": kind,
+        "version": sim.__version__,
+        "options": [
+            {"label": label, "scenario_path": str(scenario.path), "scenario_sha256": scenario.source_hash,
+             "staffing": scenario.staffing_name}
+            for label, scenario in variants
+        ],
+        "seed": args.seed,
+        "replications": args.replications,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "command": ["hqsim"] + argv,
+    }
