@@ -1,8 +1,9 @@
 """The ``hqsim`` command line: argument parsing and error handling.
 
 ``hqsim run`` runs a scenario, ``hqsim compare`` compares staffing options
-or scenario files on common random numbers, and ``hqsim marginal`` ranks
-where one more person helps most. Messages are Chinese; ``--lang en`` (or
+or scenario files on common random numbers, ``hqsim marginal`` ranks where
+one more person helps most, and ``hqsim rerun`` repeats a saved run and
+checks that its numbers match. Messages are Chinese; ``--lang en`` (or
 ``HQSIM_LANG=en``) switches them to English. Bad input ends with a readable
 message and exit status 2, never a traceback. An interrupted run exits with
 status 130 and leaves no partial results folder.
@@ -13,12 +14,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
 from sim.console import Output
 from sim.errors import ScenarioError
-from sim.experiment import default_workers
 
 EXIT_INPUT_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -33,7 +34,7 @@ def _add_common(command: argparse.ArgumentParser, replications: int) -> None:
                          help=f"每个方案的重复实验次数，默认 {replications} replications per option")
     command.add_argument("--seed", type=int, default=DEFAULT_SEED,
                          help=f"随机数根种子，默认 {DEFAULT_SEED} root random seed")
-    command.add_argument("--workers", type=int, default=default_workers(),
+    command.add_argument("--workers", type=int, default=None,
                          help="并行进程数，默认为本机可用 CPU 数 worker processes (default: the CPUs available)")
     command.add_argument("--out", default="results", help="结果根目录，默认 results folder for results")
 
@@ -79,13 +80,23 @@ def build_parser() -> argparse.ArgumentParser:
     marginal.add_argument("--staffing", default=None, help="作为基准的人员配置方案 staffing option used as the baseline")
     marginal.add_argument("--top", type=int, default=10, help="显示前几项，默认 10 how many changes to print")
     _add_common(marginal, replications=20)
+
+    rerun = commands.add_parser("rerun", help="按 manifest 重跑并核对结果 re-run a saved run and check the numbers match")
+    rerun.add_argument("folder", help="results/ 下的运行结果文件夹 a run folder under results/")
+    rerun.add_argument("--workers", type=int, default=None,
+                       help="并行进程数，默认为本机可用 CPU 数 worker processes (default: the CPUs available)")
+    rerun.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     return parser
+
+
+def _terminate_as_interrupt(signum, frame) -> None:
+    """Treat SIGTERM like Ctrl-C, so that a terminated run cleans up its temporary folder too."""
+
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit status."""
-
-    from sim.commands import check_common_arguments, command_compare, command_marginal, command_run
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -98,13 +109,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INPUT_ERROR
 
-    problem = check_common_arguments(args, out)
-    if problem:
-        out.say(problem, problem, file=sys.stderr)
-        return EXIT_INPUT_ERROR
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
 
-    handlers = {"run": command_run, "compare": command_compare, "marginal": command_marginal}
+    # The library is imported here, inside the handlers, so that Ctrl-C during
+    # the slow first import of pandas is reported like any other interruption.
     try:
+        from sim.commands import check_common_arguments, command_compare, command_marginal, command_rerun, command_run
+        from sim.experiment import default_workers
+
+        if args.workers is None:
+            args.workers = default_workers()
+        problem = check_common_arguments(args, out)
+        if problem:
+            out.say(problem, problem, file=sys.stderr)
+            return EXIT_INPUT_ERROR
+
+        handlers = {"run": command_run, "compare": command_compare, "marginal": command_marginal,
+                    "rerun": command_rerun}
         return handlers[args.command](args, out, argv)
     except ScenarioError as error:
         out.say(error.format("zh"), error.format("en"), file=sys.stderr)

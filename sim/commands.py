@@ -203,6 +203,29 @@ def command_marginal(args, out: Output, argv: list[str]) -> int:
     return 0
 
 
+def command_rerun(args, out: Output, argv: list[str]) -> int:
+    """Run ``hqsim rerun``: repeat a saved run from its manifest and check the numbers match."""
+
+    from sim.reproduce import read_manifest, rerun
+
+    folder = Path(args.folder)
+    manifest = read_manifest(folder)
+    out.say(f"重跑 {folder.name}：人员配置 {manifest['staffing']}，种子 {manifest['seed']}，{manifest['replications']} 次重复",
+            f"Re-running {folder.name}: staffing {manifest['staffing']}, seed {manifest['seed']}, "
+            f"{manifest['replications']} replications")
+    progress = ProgressBar(out, int(manifest["replications"]), "重复实验", "Replications")
+    report = rerun(folder, workers=args.workers, progress=progress)
+    if report.matches:
+        out.say(f"结果一致：{report.compared_values} 个数值与保存的结果完全相同。",
+                f"Results match: all {report.compared_values} values equal the saved ones.")
+        return 0
+    out.say(f"结果不一致：{len(report.mismatches)} 处不同，例如：", f"Results differ in {len(report.mismatches)} places, e.g.:",
+            file=sys.stderr)
+    for line in report.mismatches[:10]:
+        print(f"  {line}", file=sys.stderr)
+    return 1
+
+
 def _safe(label: str) -> str:
     from sim.results import safe_folder_name
 

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import logging
 import math
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from sim.experiment import MEASURE_LABELS, ExperimentResult, run_chunk
+from sim.experiment import MEASURE_LABELS, ExperimentResult, make_pool, run_chunk
 from sim.scenario import Scenario
 from sim.stats import mean_ci
 
@@ -81,7 +80,7 @@ def run_variants(
     size = max(1, min(10, replications // 2))
     jobs = [(variant, list(range(start, min(start + size, replications))))
             for variant in variants for start in range(0, replications, size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with make_pool(workers) as pool:
         futures = [(variant.label, pool.submit(run_chunk, variant.scenario, seed, numbers, False))
                    for variant, numbers in jobs]
         for label, future in futures:

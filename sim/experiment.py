@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -264,6 +265,18 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _ignore_interrupt() -> None:
+    """Let only the parent process handle Ctrl-C; workers are shut down by it."""
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def make_pool(workers: int) -> ProcessPoolExecutor:
+    """Return a process pool of ``workers`` processes that ignore Ctrl-C."""
+
+    return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt)
+
+
 def run_chunk(scenario: Scenario, seed: int, replications: list[int], keep_all: bool) -> list[ReplicationSummary]:
     """Run several replications in a worker process (chunks keep inter-process traffic small)."""
 
@@ -296,7 +309,7 @@ def iterate_replications(
 
     size = chunk_size or max(1, min(10, len(numbers) // (workers * 4)))
     chunks = [numbers[start:start + size] for start in range(0, len(numbers), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with make_pool(workers) as pool:
         pending: deque = deque()
         next_chunk = 0
         try:

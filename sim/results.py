@@ -53,9 +53,10 @@ def manifest(result: ExperimentResult, started: dt.datetime, finished: dt.dateti
     scenario = result.scenario
     return {
         "tool": "hqsim",
+        "kind": "run",
         "version": sim.__version__,
         "scenario_name": scenario.name,
-        "scenario_path": str(scenario.path),
+        "scenario_path": str(Path(scenario.path).resolve()),
         "organisation_path": str(scenario.organisation.path),
         "scenario_sha256": scenario.source_hash,
         "staffing": scenario.staffing_name,
