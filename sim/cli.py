@@ -18,7 +18,7 @@ import signal
 import sys
 from pathlib import Path
 
-from sim.console import Output
+from sim.console import Output, UsageError, write_line
 from sim.errors import ScenarioError
 
 EXIT_INPUT_ERROR = 2
@@ -30,6 +30,8 @@ DEFAULT_SEED = 20261204
 
 
 def _add_common(command: argparse.ArgumentParser, replications: int) -> None:
+    command.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS,
+                         help="界面语言 message language (zh | en)，默认 zh")
     command.add_argument("--replications", "-n", type=int, default=replications,
                          help=f"每个方案的重复实验次数，默认 {replications} replications per option")
     command.add_argument("--seed", type=int, default=DEFAULT_SEED,
@@ -83,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rerun = commands.add_parser("rerun", help="按 manifest 重跑并核对结果 re-run a saved run and check the numbers match")
     rerun.add_argument("folder", help="results/ 下的运行结果文件夹 a run folder under results/")
+    rerun.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS, help="界面语言 message language")
     rerun.add_argument("--workers", type=int, default=None,
                        help="并行进程数，默认为本机可用 CPU 数 worker processes (default: the CPUs available)")
     rerun.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
@@ -114,7 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     # The library is imported here, inside the handlers, so that Ctrl-C during
     # the slow first import of pandas is reported like any other interruption.
     try:
-        from sim.commands import check_common_arguments, command_compare, command_marginal, command_rerun, command_run
+        from sim.commands import (
+            check_common_arguments,
+            command_compare,
+            command_marginal,
+            command_rerun,
+            command_run,
+        )
         from sim.experiment import default_workers
 
         if args.workers is None:
@@ -131,13 +140,16 @@ def main(argv: list[str] | None = None) -> int:
         out.say(error.format("zh"), error.format("en"), file=sys.stderr)
         out.say("请修改上述问题后重新运行。", "Fix the problems above and run again.", file=sys.stderr)
         return EXIT_INPUT_ERROR
+    except UsageError as error:
+        write_line(str(error), sys.stderr)
+        return EXIT_INPUT_ERROR
     except KeyboardInterrupt:
         out.say("\n运行已中断，未写入任何结果文件夹。", "\nRun interrupted; no results folder was written.",
                 file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as error:
-        out.say(f"写入结果失败：{error}。未留下不完整的结果文件夹。",
-                f"Writing results failed: {error}. No partial results folder was left.", file=sys.stderr)
+        out.say(f"读写文件失败：{error}。未留下不完整的结果文件夹。",
+                f"A file operation failed: {error}. No partial results folder was left.", file=sys.stderr)
         return 1
 
 

@@ -9,16 +9,19 @@ print.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
 from sim.console import (
     Output,
     ProgressBar,
+    UsageError,
     print_comparison,
     print_marginal,
     print_precision,
     print_summary,
+    write_line,
 )
 from sim.experiment import MAX_REPLICATIONS, run_experiment
 from sim.loader import load_scenario
@@ -53,6 +56,28 @@ def check_common_arguments(args, out: Output) -> str | None:
     return None
 
 
+def prepare_results_dir(results_dir: Path, out: Output) -> None:
+    """Create ``results_dir`` if needed and check it is a writable folder, before any simulation runs.
+
+    Raises :class:`UsageError` with a bilingual message otherwise, and
+    removes temporary folders left by killed runs.
+    """
+
+    try:
+        results_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(out.text(f"--out 指向的 {results_dir} 是一个文件，不是文件夹。请换一个文件夹。",
+                                         f"--out {results_dir} is a file, not a folder. Choose a folder.")) from None
+    except OSError as error:
+        raise UsageError(out.text(f"无法创建结果文件夹 {results_dir}：{error.strerror}。请换一个可写的文件夹。",
+                                         f"Cannot create the results folder {results_dir}: {error.strerror}. "
+                                         "Choose a writable folder.")) from None
+    if not results_dir.is_dir() or not os.access(results_dir, os.W_OK):
+        raise UsageError(out.text(f"结果文件夹 {results_dir} 不可写。请换一个可写的文件夹。",
+                                         f"The results folder {results_dir} is not writable. Choose a writable folder."))
+    _clean_results_dir(results_dir, out)
+
+
 def _clean_results_dir(results_dir: Path, out: Output) -> None:
     for leftover in remove_incomplete(results_dir):
         out.say(f"已删除上次中断运行留下的临时文件夹 {leftover.name}。",
@@ -65,12 +90,12 @@ def command_run(args, out: Output, argv: list[str]) -> int:
     from sim.precision import run_to_precision
 
     started = dt.datetime.now().astimezone()
+    results_dir = Path(args.out)
     scenario = load_scenario(args.scenario, staffing=args.staffing)
+    prepare_results_dir(results_dir, out)
     out.say(f"情景：{scenario.name}\n人员配置：{scenario.staffing_name}　随机种子：{args.seed}　并行进程：{args.workers}",
             f"Scenario: {scenario.name_en or scenario.name}\nStaffing: {scenario.staffing_name}  "
             f"seed: {args.seed}  workers: {args.workers}")
-    results_dir = Path(args.out)
-    _clean_results_dir(results_dir, out)
 
     extra = {}
     if args.precision is not None:
@@ -93,9 +118,10 @@ def command_run(args, out: Output, argv: list[str]) -> int:
         result = run_experiment(scenario, args.replications, args.seed, workers=args.workers,
                                 keep_task_log=keep, progress=progress)
 
-    print_summary(result, out)
+    # Write first, so that a closed standard output cannot lose the results.
     folder = write_results(result, results_dir, ["hqsim"] + argv, started, figures=not args.no_figures,
                            extra_manifest=extra)
+    print_summary(result, out)
     out.say(f"\n结果已写入：{folder}", f"\nResults written to: {folder}")
     return 0
 
@@ -145,12 +171,11 @@ def command_compare(args, out: Output, argv: list[str]) -> int:
             f"Options: {', '.join(label for label, _ in variants)} (the first is the baseline)  "
             f"replications: {args.replications}  seed: {args.seed}")
     results_dir = Path(args.out)
-    _clean_results_dir(results_dir, out)
+    prepare_results_dir(results_dir, out)
 
     progress = ProgressBar(out, len(variants) * args.replications, "重复实验", "Replications")
     comparison = compare_scenarios(variants, args.replications, args.seed, workers=args.workers, progress=progress)
     table = comparison.table()
-    print_comparison(table, out)
 
     def write(folder: Path) -> None:
         write_csv(table, folder / "comparison.csv")
@@ -163,6 +188,7 @@ def command_compare(args, out: Output, argv: list[str]) -> int:
 
     base = variants[0][1]
     folder = write_folder(results_dir, run_folder_name(started, "compare", Path(base.path).stem), write)
+    print_comparison(table, out)
     out.say(f"\n结果已写入：{folder}", f"\nResults written to: {folder}")
     return 0
 
@@ -183,12 +209,11 @@ def command_marginal(args, out: Output, argv: list[str]) -> int:
             f"Comparing {len(changes)} changes (+1 staff per department, +1 team per group), "
             f"{args.replications} replications each.")
     results_dir = Path(args.out)
-    _clean_results_dir(results_dir, out)
+    prepare_results_dir(results_dir, out)
 
     progress = ProgressBar(out, (len(changes) + 1) * args.replications, "重复实验", "Replications")
     table = marginal_staffing(scenario, args.replications, args.seed, workers=args.workers, changes=changes,
                               progress=progress)
-    print_marginal(table, out, args.top)
 
     def write(folder: Path) -> None:
         write_csv(table, folder / "marginal.csv")
@@ -199,6 +224,7 @@ def command_marginal(args, out: Output, argv: list[str]) -> int:
 
     name = run_folder_name(started, "marginal", Path(scenario.path).stem, scenario.staffing_name)
     folder = write_folder(results_dir, name, write)
+    print_marginal(table, out, args.top)
     out.say(f"\n结果已写入：{folder}", f"\nResults written to: {folder}")
     return 0
 
@@ -222,7 +248,7 @@ def command_rerun(args, out: Output, argv: list[str]) -> int:
     out.say(f"结果不一致：{len(report.mismatches)} 处不同，例如：", f"Results differ in {len(report.mismatches)} places, e.g.:",
             file=sys.stderr)
     for line in report.mismatches[:10]:
-        print(f"  {line}", file=sys.stderr)
+        write_line(f"  {line}", sys.stderr)
     return 1
 
 

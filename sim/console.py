@@ -8,8 +8,17 @@ results.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
+
+
+FEW_REPLICATIONS = 10
+"""Below this many replications the summary warns that its intervals are unreliable."""
+
+
+class UsageError(Exception):
+    """A problem with the command-line arguments, such as an unusable ``--out`` folder; the message is ready to print."""
 
 
 class Output:
@@ -24,9 +33,26 @@ class Output:
         return en if self.lang == "en" else zh
 
     def say(self, zh: str, en: str, file=None) -> None:
-        """Print the message in the chosen language."""
+        """Print the message in the chosen language; a closed stream silences output instead of failing."""
 
-        print(self.text(zh, en), file=file or sys.stdout, flush=True)
+        write_line(self.text(zh, en), file or sys.stdout)
+
+
+def write_line(text: str, stream, end: str = "\n") -> None:
+    """Print ``text`` to ``stream``; if the reader has gone (as with `| head`), drop the output and go on.
+
+    The run itself must not fail because nobody reads its messages: the
+    results folder is what matters.
+    """
+
+    try:
+        print(text, end=end, file=stream, flush=True)
+    except BrokenPipeError:
+        devnull = open(os.devnull, "w")
+        if stream is sys.stdout:
+            sys.stdout = devnull
+        elif stream is sys.stderr:
+            sys.stderr = devnull
 
 
 class ProgressBar:
@@ -51,12 +77,12 @@ class ProgressBar:
             self.out.text(f"用时 {elapsed:.1f} 秒", f"took {elapsed:.1f} s")
         line = f"{self.label} [{bar}] {done}/{total}  {eta}"
         if self.interactive:
-            print("\r" + line, end="\n" if done >= total else "", file=sys.stderr, flush=True)
+            write_line("\r" + line, sys.stderr, end="\n" if done >= total else "")
         else:
             decile = int(fraction * 10)
             if decile != self.last_decile or done >= total:
                 self.last_decile = decile
-                print(line, file=sys.stderr, flush=True)
+                write_line(line, sys.stderr)
 
 
 def _pct(value: float) -> str:
@@ -77,6 +103,10 @@ def print_summary(result, out: Output) -> None:
     unfinished = headline.loc["tasks_unfinished"]
 
     out.say("\n== 结果摘要（均值及95%置信区间） ==", "\n== Summary (mean and 95% confidence interval) ==")
+    if result.replications < FEW_REPLICATIONS:
+        out.say(f"注意：只有 {result.replications} 次重复，置信区间很宽或无法计算；建议至少 30 次，或使用 --precision。",
+                f"Note: only {result.replications} replications, so intervals are wide or unknown; "
+                "use at least 30, or --precision.")
     out.say(f"达标任务占比：{_pct(share['mean'])}（{_pct(share['low'])} – {_pct(share['high'])}）",
             f"Tasks meeting their target: {_pct(share['mean'])} ({_pct(share['low'])} – {_pct(share['high'])})")
     out.say(f"平均响应延迟：{_num(delay['mean'])} 分钟（{_num(delay['low'])} – {_num(delay['high'])}）",

@@ -26,7 +26,10 @@ def parse_time(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"not a time: {value!r}")
     if isinstance(value, (int, float)):
-        minutes = float(value)
+        try:
+            minutes = float(value)
+        except OverflowError:
+            raise ValueError(f"time too large: {value!r}") from None
         if not math.isfinite(minutes):
             raise ValueError(f"not a finite time: {value!r}")
         return minutes

@@ -1,4 +1,4 @@
-"""Back-tests: the engine against queueing theory (Erlang C and Little's law).
+"""Back-tests: the engine against queueing theory (Erlang C).
 
 One working group with ``c`` teams, fed by a Poisson stream with
 exponential durations and a lead department with far more staff than it can
@@ -8,7 +8,6 @@ formula within the 95% confidence interval over independent replications.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from factories import mmc_scenario, write_files
@@ -56,24 +55,3 @@ def test_mmc_detects_wrong_capacity(tmp_path):
     log = task_log(run_replication(scenario, 5, 0), scenario)
     wrong_theory = erlang_c_wait(2, 1.5, 1.0)
     assert log["wait"].mean() < wrong_theory / 2
-
-
-def test_littles_law_per_group(tmp_path):
-    """Little's law L = λW holds for the queue of a group: time-average queue length equals arrival rate times mean wait."""
-
-    horizon = 1000.0
-    scenario = load_scenario(write_files(tmp_path, mmc_scenario(2, 1.6, 1.0, horizon)))
-    output = run_replication(scenario, 99, 0)
-    log = task_log(output, scenario)
-
-    from sim.metrics import acquisition_frame, queue_series
-
-    series = queue_series(output, bin_minutes=horizon)
-    group_queue = series[series["resource"] == "测试组"]["queue"].iloc[0]
-    requests = acquisition_frame(output)
-    group_requests = requests[requests["resource_index"] == output.resources.index(
-        next(info for info in output.resources if info.name == "测试组"))]
-    arrival_rate = len(group_requests) / horizon
-    mean_wait = group_requests["wait"].mean()
-    assert group_queue == pytest.approx(arrival_rate * mean_wait, rel=1e-9)
-    assert np.isclose(len(log), len(group_requests))

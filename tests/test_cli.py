@@ -184,3 +184,41 @@ def test_precision_out_of_range(tmp_path, project_root):
     completed = hqsim("run", "--precision", "5", "--out", str(tmp_path), cwd=project_root)
     assert completed.returncode == 2
     assert "0.05" in completed.stderr
+
+
+def test_closed_stdout_keeps_results(tmp_path, project_root):
+    """When standard output is closed early (as by `| head`), the run still writes its results folder."""
+
+    process = subprocess.Popen([sys.executable, "-m", "sim.cli", "run", "-n", "2", "--no-figures",
+                                "--out", str(tmp_path)], cwd=project_root, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr.decode()
+    assert len([path for path in tmp_path.iterdir() if path.is_dir()]) == 1
+
+
+def test_out_is_file_rejected_first(tmp_path, project_root):
+    """An --out that is a file is rejected before any replication runs."""
+
+    target = tmp_path / "not-a-folder"
+    target.write_text("x", encoding="utf-8")
+    completed = hqsim("run", "-n", "50", "--out", str(target), cwd=project_root)
+    assert completed.returncode == 2
+    assert "不是文件夹" in completed.stderr
+    assert "重复实验" not in completed.stderr
+
+
+def test_lang_after_subcommand(tmp_path, project_root):
+    """`--lang en` is accepted after the subcommand as well as before it."""
+
+    completed = hqsim("run", "--lang", "en", "-n", "1", "--no-figures", "--out", str(tmp_path), cwd=project_root)
+    assert completed.returncode == 0, completed.stderr
+    assert "Tasks meeting their target" in completed.stdout
+
+
+def test_few_replications_warned(default_run):
+    """A run of fewer than 10 replications warns that its intervals are unreliable."""
+
+    completed, _ = default_run
+    assert "只有 3 次重复" in completed.stdout
