@@ -25,6 +25,7 @@ from sim.console import (
 )
 from sim.experiment import MAX_REPLICATIONS, run_experiment
 from sim.loader import load_scenario
+from sim.staffing import apply_staffing, load_scenario_with_staffing
 from sim.results import (
     remove_incomplete,
     run_folder_name,
@@ -91,7 +92,7 @@ def command_run(args, out: Output, argv: list[str]) -> int:
 
     started = dt.datetime.now().astimezone()
     results_dir = Path(args.out)
-    scenario = load_scenario(args.scenario, staffing=args.staffing)
+    scenario = load_scenario_with_staffing(args.scenario, staffing=args.staffing)
     prepare_results_dir(results_dir, out)
     out.say(f"情景：{scenario.name}\n人员配置：{scenario.staffing_name}　随机种子：{args.seed}　并行进程：{args.workers}",
             f"Scenario: {scenario.name_en or scenario.name}\nStaffing: {scenario.staffing_name}  "
@@ -137,7 +138,8 @@ def _comparison_variants(args, out: Output):
         if len(names) < 2:
             raise ValueError(out.text("请至少给出两个人员配置方案（--staffing A --staffing B），或两个情景文件。",
                                       "Give at least two staffing options (--staffing A --staffing B) or two scenario files."))
-        return [(name, base.with_staffing(name)) for name in names]
+        return [(Path(name).stem if name.endswith(('.yaml', '.yml')) else name, apply_staffing(base, name))
+                for name in names]
 
     if args.staffing and len(args.staffing) > 1:
         raise ValueError(out.text("比较多个情景文件时，--staffing 至多给出一个（对所有文件生效）。",
@@ -145,7 +147,7 @@ def _comparison_variants(args, out: Output):
     staffing = args.staffing[0] if args.staffing else None
     variants = []
     for path in paths:
-        scenario = load_scenario(path, staffing=staffing)
+        scenario = load_scenario_with_staffing(path, staffing=staffing)
         label = f"{Path(path).stem}（{scenario.staffing_name}）"
         if label in dict(variants):
             label = f"{path}（{scenario.staffing_name}）"
@@ -201,7 +203,7 @@ def command_marginal(args, out: Output, argv: list[str]) -> int:
     from sim.figures import save_figure
 
     started = dt.datetime.now().astimezone()
-    scenario = load_scenario(args.scenario, staffing=args.staffing)
+    scenario = load_scenario_with_staffing(args.scenario, staffing=args.staffing)
     changes = candidate_changes(scenario)
     out.say(f"情景：{scenario.name}　人员配置：{scenario.staffing_name}\n"
             f"逐一比较 {len(changes)} 项变化（每个部门+1人、每个工作组+1个小组），每项 {args.replications} 次重复。",

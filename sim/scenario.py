@@ -138,6 +138,22 @@ class Scenario:
     staffing_name: str = ""
     allow_unstaffed: bool = False
     extra: dict = field(default_factory=dict)
+    base_departments: dict[str, DepartmentStaffing] | None = None
+    """Departments as the scenario file gives them, before any staffing option (set by ``with_staffing``)."""
+    base_teams: dict[str, int] | None = None
+    """Teams as the scenario file gives them, before any staffing option (set by ``with_staffing``)."""
+
+    @property
+    def file_departments(self) -> dict[str, DepartmentStaffing]:
+        """Departments as the scenario file gives them, with no staffing option applied."""
+
+        return self.base_departments if self.base_departments is not None else self.departments
+
+    @property
+    def file_teams(self) -> dict[str, int]:
+        """Teams per group as the scenario file gives them, with no staffing option applied."""
+
+        return self.base_teams if self.base_teams is not None else self.teams
 
     def with_staffing(self, name: str | None) -> "Scenario":
         """Return a copy with staffing option ``name`` applied (the default option when None).
@@ -159,16 +175,18 @@ class Scenario:
             )
             collector.raise_if_any()
 
+        # Options always apply to the file's own values, so applying B after A does not stack them.
         option = self.staffing_options[name]
-        departments = dict(self.departments)
+        departments = dict(self.file_departments)
         for department, staff in option.staff:
             departments[department] = replace(departments[department], staff=staff)
         for department, mobilisation in option.mobilisation:
             departments[department] = replace(departments[department], mobilisation=mobilisation)
-        teams = dict(self.teams)
+        teams = dict(self.file_teams)
         teams.update(dict(option.teams))
 
-        staffed = replace(self, departments=departments, teams=teams, staffing_name=name)
+        staffed = replace(self, departments=departments, teams=teams, staffing_name=name,
+                          base_departments=self.file_departments, base_teams=self.file_teams)
         check_staffed(staffed, collector, f"staffing.{name}")
         collector.raise_if_any()
         return staffed
