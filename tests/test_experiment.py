@@ -113,3 +113,26 @@ def test_precision_unreachable_stops_at_max(tmp_path):
     assert not report.reached
     assert report.replications == 12
     assert result.replications == 12
+
+
+def test_group_utilisation_matches_load(tmp_path):
+    """The utilisation of an M/M/c group is close to its load ρ = λ / (c μ)."""
+
+    scenario = load_scenario(write_files(tmp_path, mmc_scenario(3, 2.0, 1.0, 1000)))
+    result = run_experiment(scenario, 20, 6, keep_task_log=False)
+    group = result.resource_summary().set_index("resource").loc["测试组"]
+    assert group["utilisation_low"] <= 2.0 / 3 <= group["utilisation_high"] + 0.01
+    assert group["utilisation_mean"] == pytest.approx(2.0 / 3, abs=0.02)
+    assert group["wait_p50"] <= group["wait_p90"] <= group["wait_p95"]
+
+
+def test_bottleneck_ranking_names_busy_department(tmp_path):
+    """The department with one staff member for a busy group ranks first by the waiting it caused."""
+
+    from test_compare import TWO_DEPARTMENT_ORGANISATION, bottleneck_scenario
+
+    scenario = load_scenario(write_files(tmp_path, bottleneck_scenario(), TWO_DEPARTMENT_ORGANISATION))
+    ranking = run_experiment(scenario, 10, 2, keep_task_log=False).bottlenecks("department")
+    assert ranking.iloc[0]["resource"] == "甲局"
+    assert ranking.iloc[0]["rank"] == 1
+    assert ranking.iloc[0]["wait_caused_low"] > 0

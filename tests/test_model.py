@@ -256,3 +256,33 @@ def test_unstaffed_department_allowed_stays_unfinished(tmp_path):
     assert len(log) > 0
     assert log["unfinished"].all()
     assert (log["longest_wait_resource"] == "牵头局").all()
+
+
+def test_stream_rates_piecewise(tmp_path):
+    """A stream with rate 6/h for 5 h then 30/h for 5 h creates about 30 then 150 tasks (Poisson means)."""
+
+    scenario = mmc_scenario(5, 0.1, 0.5, 600)
+    scenario["streams"][0]["rates"] = [{"from": 0, "per_hour": 6}, {"from": "05:00", "per_hour": 30}]
+    loaded = load_scenario(write_files(tmp_path, scenario))
+    early, late = [], []
+    for replication in range(40):
+        _, log = run_log(loaded, seed=1, replication=replication)
+        early.append((log["created"] < 300).sum())
+        late.append((log["created"] >= 300).sum())
+    # Poisson counts: mean 30 and 150; the mean of 40 counts has sd sqrt(mean/40).
+    assert abs(np.mean(early) - 30) < 4 * np.sqrt(30 / 40)
+    assert abs(np.mean(late) - 150) < 4 * np.sqrt(150 / 40)
+
+
+def test_staffing_options_same_accident(default_scenario):
+    """Two staffing options see the same accident: activation, arrivals on site and enquiry arrivals match."""
+
+    base = default_scenario.with_staffing("基准")
+    other = default_scenario.with_staffing("加强区政府")
+    first, first_log = run_log(base, seed=21)
+    second, second_log = run_log(other, seed=21)
+    assert first.activation_time == second.activation_time
+    assert [info.available_from for info in first.resources] == [info.available_from for info in second.resources]
+    first_streams = first_log[first_log["origin"] == "stream"].groupby("inject_id")["inject_time"].first()
+    second_streams = second_log[second_log["origin"] == "stream"].groupby("inject_id")["inject_time"].first()
+    pd.testing.assert_series_equal(first_streams, second_streams)
