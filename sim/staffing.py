@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.errors import IssueCollector
+from sim.errors import IssueCollector, ScenarioError
 from sim.loader import _Checker, load_scenario, parse_staffing_option
 from sim.scenario import Scenario, StaffingOption
 from sim.yamlio import load_yaml_file
@@ -68,9 +68,10 @@ def discover_staffing_files(scenario: Scenario) -> dict[str, Path]:
         return found
     scenario_file = Path(scenario.path).name
     for path in sorted(folder.glob("*.yaml")):
+        # Read like any input file (BOM, GB18030); a broken file is skipped here and reported when used by path.
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data, _ = load_yaml_file(path)
+        except ScenarioError:
             continue
         if isinstance(data, dict) and data.get("schema") == STAFFING_SCHEMA and data.get("scenario") == scenario_file:
             found[str(data.get("name") or path.stem)] = path
