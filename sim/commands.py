@@ -23,21 +23,10 @@ from sim.console import (
     print_summary,
     write_line,
 )
-from sim.experiment import MAX_REPLICATIONS, run_experiment
+from sim.experiment import MAX_REPLICATIONS, TASK_LOG_AUTO_LIMIT, run_experiment
 from sim.loader import load_scenario
 from sim.staffing import apply_staffing, load_scenario_with_staffing
-from sim.results import (
-    remove_incomplete,
-    run_folder_name,
-    write_csv,
-    write_folder,
-    write_json,
-    write_results,
-)
-
-TASK_LOG_AUTO_LIMIT = 200
-"""With ``--task-log auto``, runs of more replications keep only replication 0's task log."""
-
+from sim.results import remove_incomplete, write_comparison, write_marginal, write_results
 
 def check_common_arguments(args, out: Output) -> str | None:
     """Return a message for an invalid replication count, worker count or seed, or None."""
@@ -159,8 +148,6 @@ def command_compare(args, out: Output, argv: list[str]) -> int:
     """Run ``hqsim compare``: options on common random numbers, paired differences, a results folder."""
 
     from sim.compare import compare_scenarios
-    from sim.compare_figures import differences_figure
-    from sim.figures import save_figure
 
     started = dt.datetime.now().astimezone()
     try:
@@ -179,17 +166,8 @@ def command_compare(args, out: Output, argv: list[str]) -> int:
     comparison = compare_scenarios(variants, args.replications, args.seed, workers=args.workers, progress=progress)
     table = comparison.table()
 
-    def write(folder: Path) -> None:
-        write_csv(table, folder / "comparison.csv")
-        for label, result in comparison.results.items():
-            headline = result.headline().assign(option=label)
-            write_csv(headline, folder / f"headline_{_safe(label)}.csv")
-        (folder / "figures").mkdir()
-        save_figure(differences_figure(table), folder / "figures" / "differences.png")
-        write_json(_manifest(args, argv, started, variants, kind="compare"), folder / "manifest.json")
-
-    base = variants[0][1]
-    folder = write_folder(results_dir, run_folder_name(started, "compare", Path(base.path).stem), write)
+    folder = write_comparison(results_dir, comparison, variants, args.replications, args.seed, started,
+                              ["hqsim"] + argv)
     print_comparison(table, out)
     out.say(f"\n结果已写入：{folder}", f"\nResults written to: {folder}")
     return 0
@@ -199,8 +177,6 @@ def command_marginal(args, out: Output, argv: list[str]) -> int:
     """Run ``hqsim marginal``: one more person at each department and group in turn, ranked."""
 
     from sim.compare import candidate_changes, marginal_staffing
-    from sim.compare_figures import marginal_figure
-    from sim.figures import save_figure
 
     started = dt.datetime.now().astimezone()
     scenario = load_scenario_with_staffing(args.scenario, staffing=args.staffing)
@@ -217,15 +193,8 @@ def command_marginal(args, out: Output, argv: list[str]) -> int:
     table = marginal_staffing(scenario, args.replications, args.seed, workers=args.workers, changes=changes,
                               progress=progress)
 
-    def write(folder: Path) -> None:
-        write_csv(table, folder / "marginal.csv")
-        (folder / "figures").mkdir()
-        save_figure(marginal_figure(table, top=args.top), folder / "figures" / "marginal.png")
-        write_json(_manifest(args, argv, started, [(scenario.staffing_name, scenario)], kind="marginal"),
-                   folder / "manifest.json")
-
-    name = run_folder_name(started, "marginal", Path(scenario.path).stem, scenario.staffing_name)
-    folder = write_folder(results_dir, name, write)
+    folder = write_marginal(results_dir, table, scenario, args.replications, args.seed, started, ["hqsim"] + argv,
+                            top=args.top)
     print_marginal(table, out, args.top)
     out.say(f"\n结果已写入：{folder}", f"\nResults written to: {folder}")
     return 0
@@ -252,32 +221,3 @@ def command_rerun(args, out: Output, argv: list[str]) -> int:
     for line in report.mismatches[:10]:
         write_line(f"  {line}", sys.stderr)
     return 1
-
-
-def _safe(label: str) -> str:
-    from sim.results import safe_folder_name
-
-    return safe_folder_name(label)
-
-
-def _manifest(args, argv, started, variants, kind: str) -> dict:
-    import platform
-
-    import sim
-
-    return {
-        "tool": "hqsim",
-        "kind": kind,
-        "version": sim.__version__,
-        "options": [
-            {"label": label, "scenario_path": str(scenario.path), "scenario_sha256": scenario.source_hash,
-             "staffing": scenario.staffing_name}
-            for label, scenario in variants
-        ],
-        "seed": args.seed,
-        "replications": args.replications,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "command": ["hqsim"] + argv,
-    }

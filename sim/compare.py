@@ -26,7 +26,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from sim.experiment import MEASURE_LABELS, ExperimentResult, make_pool, run_chunk
+from sim.experiment import MEASURE_LABELS, ExperimentResult, make_pool, measure_bounds, run_chunk
 from sim.scenario import Scenario
 from sim.stats import mean_ci
 
@@ -92,15 +92,16 @@ def run_variants(
     return results
 
 
-def paired_difference(option: pd.Series, baseline: pd.Series):
+def paired_difference(option: pd.Series, baseline: pd.Series, share: bool = False):
     """Return the CI of the mean of per-replication differences ``option − baseline``.
 
     Both series are indexed by replication number; replications missing a
-    value in either are left out.
+    value in either are left out. For a share (``share``) the interval is
+    clipped to [−1, 1], the range a difference of two shares can take.
     """
 
     difference = (option - baseline).dropna()
-    return mean_ci(difference.to_numpy())
+    return mean_ci(difference.to_numpy(), bounds=(-1.0, 1.0) if share else None)
 
 
 @dataclass
@@ -136,11 +137,11 @@ class ComparisonResult:
         rows = []
         for name, label in self.measure_names():
             for option, frame in measures.items():
-                ci = mean_ci(frame[name])
+                ci = mean_ci(frame[name], bounds=measure_bounds(name))
                 if option == self.baseline:
                     difference = None
                 else:
-                    difference = paired_difference(frame[name], base[name])
+                    difference = paired_difference(frame[name], base[name], share="share" in name)
                 significant = bool(difference and difference.n >= 2 and not math.isnan(difference.low)
                                    and (difference.low > 0 or difference.high < 0))
                 better = None
@@ -268,7 +269,7 @@ def marginal_staffing(
     rows = []
     for change in changes:
         measures = results[change.label].measures.set_index("replication")
-        share = paired_difference(measures["targets_met_share"], base["targets_met_share"])
+        share = paired_difference(measures["targets_met_share"], base["targets_met_share"], share=True)
         delay = paired_difference(measures["mean_response_delay"], base["mean_response_delay"])
         rows.append({
             "change": change.label, "change_en": change.label_en, "kind": change.kind, "resource": change.resource,

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 MAX_REPLICATIONS = 100_000
 QUEUE_BIN_MINUTES = 15.0
+TASK_LOG_AUTO_LIMIT = 200
+"""Runs of more replications keep only replication 0's task log unless asked otherwise (CLI and dashboard)."""
 
 
 @dataclass

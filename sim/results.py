@@ -244,3 +244,73 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def options_manifest(variants, replications: int, seed: int, started: dt.datetime, command: list[str],
+                     kind: str, **extra) -> dict:
+    """Return the manifest of a comparison or marginal run: every option's scenario, hash and staffing."""
+
+    return {
+        "tool": "hqsim",
+        "kind": kind,
+        "version": sim.__version__,
+        "options": [
+            {"label": label, "scenario_path": str(Path(scenario.path).resolve()),
+             "scenario_sha256": scenario.source_hash, "staffing": scenario.staffing_name}
+            for label, scenario in variants
+        ],
+        "seed": seed,
+        "replications": replications,
+        **extra,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "command": command,
+    }
+
+
+def write_comparison(results_dir: Path, comparison, variants, replications: int, seed: int, started: dt.datetime,
+                     command: list[str], marginal: pd.DataFrame | None = None, marginal_top: int = 15) -> Path:
+    """Write a comparison folder: the paired-difference table, each option's headline, the chart, the manifest.
+
+    ``marginal``, when given, adds the one-more-person ranking and its chart.
+    """
+
+    from sim.compare_figures import differences_figure, marginal_figure
+    from sim.figures import save_figure
+
+    table = comparison.table()
+
+    def write(folder: Path) -> None:
+        write_csv(table, folder / "comparison.csv")
+        for label, result in comparison.results.items():
+            write_csv(result.headline().assign(option=label), folder / f"headline_{safe_folder_name(label)}.csv")
+        (folder / "figures").mkdir()
+        save_figure(differences_figure(table), folder / "figures" / "differences.png")
+        if marginal is not None:
+            write_csv(marginal, folder / "marginal.csv")
+            save_figure(marginal_figure(marginal, top=marginal_top), folder / "figures" / "marginal.png")
+        write_json(options_manifest(variants, replications, seed, started, command, "compare",
+                                    marginal=marginal is not None), folder / "manifest.json")
+
+    baseline = variants[0][1]
+    return write_folder(results_dir, run_folder_name(started, "compare", Path(baseline.path).stem), write)
+
+
+def write_marginal(results_dir: Path, table: pd.DataFrame, scenario, replications: int, seed: int,
+                   started: dt.datetime, command: list[str], top: int = 15) -> Path:
+    """Write a marginal folder: the one-more-person ranking, its chart and the manifest."""
+
+    from sim.compare_figures import marginal_figure
+    from sim.figures import save_figure
+
+    def write(folder: Path) -> None:
+        write_csv(table, folder / "marginal.csv")
+        (folder / "figures").mkdir()
+        save_figure(marginal_figure(table, top=top), folder / "figures" / "marginal.png")
+        write_json(options_manifest([(scenario.staffing_name, scenario)], replications, seed, started, command,
+                                    "marginal"), folder / "manifest.json")
+
+    name = run_folder_name(started, "marginal", Path(scenario.path).stem, scenario.staffing_name)
+    return write_folder(results_dir, name, write)

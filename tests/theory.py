@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import math
-
 
 def erlang_c_probability(servers: int, offered_load: float) -> float:
     """Return the Erlang C probability that an arrival must wait (offered load a = λ/μ < servers)."""
