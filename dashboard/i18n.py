@@ -26,7 +26,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sidebar.uploaded": ("已上传：{name}", "Uploaded: {name}"),
     "sidebar.upload_hint": ("可在“运行与结果”页上传自己的情景文件。",
                             "Upload your own scenario file on the “Run and results” page."),
-    "sidebar.horizon": ("模拟时长 {horizon}，{injects} 条情景注入", "Horizon {horizon}, {injects} injects"),
+    "sidebar.horizon": ("模拟时长 {horizon}（时:分），{injects} 条情景注入", "Horizon {horizon} (h:min), {injects} injects"),
     "scenario.load_failed": ("情景文件无法加载，请修改后重试：", "The scenario file could not be loaded. Fix it and retry:"),
 
     # organisation page
@@ -56,7 +56,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "role.coop": ("配合", "Coop."),
 
     # scenario page
-    "scen.horizon": ("模拟时长", "Horizon"),
+    "scen.horizon": ("模拟时长（时:分）", "Horizon (h:min)"),
     "scen.injects": ("情景注入", "Injects"),
     "scen.task_types": ("任务类型", "Task types"),
     "scen.targets_count": ("时限目标", "Time targets"),
@@ -141,6 +141,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "run.submit": ("开始运行", "Run"),
     "run.progress": ("正在运行重复实验 {done}/{total}", "Running replications {done}/{total}"),
     "run.rendering": ("正在生成结果表格和图表……", "Writing result tables and figures…"),
+    "run.few_replications": ("只有 {replications} 次重复，置信区间很宽或无法计算；建议至少 30 次。",
+                             "Only {replications} replications, so the intervals are wide or unknown; use at least 30."),
+    "run.will_run": ("本次将运行：{scenario}；上传的文件通过校验后，改为运行上传的情景。",
+                     "This runs: {scenario}; a valid upload runs the uploaded scenario instead."),
     "run.upload_too_large": ("上传的文件 {name} 有 {size:.1f} MB，超过 {mb} MB 的上限。请删减后重新上传。",
                              "The uploaded file {name} is {size:.1f} MB, above the {mb} MB limit. Shorten it and upload again."),
     "run.upload_invalid": ("上传的情景文件有问题，未运行。请修改以下各处后重新上传：",

@@ -40,7 +40,10 @@ ORGANISATION_DIR = SCENARIOS_DIR / "organisation"
 DEFAULT_SCENARIO = SCENARIOS_DIR / "default.yaml"
 
 MAX_UPLOAD_MB = 1
-"""Upload limit in MB, equal to ``server.maxUploadSize`` in .streamlit/config.toml."""
+"""Upload limit in MB, checked by the dashboard with a Chinese message."""
+TRANSFER_LIMIT_MB = 5
+"""Streamlit's own limit (``server.maxUploadSize`` in .streamlit/config.toml); larger than ``MAX_UPLOAD_MB`` so
+that files between the two get the dashboard's Chinese message instead of Streamlit's English one."""
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 ACTIVE_SOURCE_KEY = "active_source"

@@ -51,6 +51,11 @@ def _difference_bars(ax, labels: list[str], mean, low, high, scale: float, signi
         if not flag:
             rectangle.set_hatch("//")
     ax.axvline(0, color="black", linewidth=1.0, zorder=4)
+    values = np.asarray(mean, dtype=float)
+    if len(values) and np.all(np.nan_to_num(values) == 0):
+        ax.text(0.5, 0.5, "各方案与基准无差别 No difference from the baseline", transform=ax.transAxes,
+                ha="center", va="center", fontsize=10, color="#404040",
+                bbox={"facecolor": "white", "edgecolor": "#999999"}, zorder=5)
     ax.set_yticks(positions, labels)
     ax.invert_yaxis()
     ax.grid(axis="x", color="#cccccc", linewidth=0.6)

@@ -61,7 +61,9 @@ def read_manifest(folder: Path) -> dict:
         collector.raise_if_any()
     if manifest.get("kind", "run") != "run":
         collector.add("kind", "只能重跑 hqsim run 的结果（不支持 compare/marginal 结果）。",
-                      "Only hqsim run results can be re-run (not compare or marginal results).", manifest.get("kind"))
+                      "Only hqsim run results can be re-run (not compare or marginal results).", manifest.get("kind"),
+                      "请指定 hqsim run 写出的结果文件夹。", "Name a folder written by hqsim run.")
+        collector.raise_if_any()
     for key in ("scenario_path", "scenario_sha256", "staffing", "seed", "replications"):
         if key not in manifest:
             collector.add(key, f"manifest.json 缺少字段“{key}”。", f"manifest.json lacks '{key}'.")

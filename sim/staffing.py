@@ -142,13 +142,20 @@ def save_staffing_option(scenario: Scenario, name: str, description: str, staff:
             collector.add(f"groups.{group}", "小组数应为 1 到 200 的整数。", "Teams must be 1 to 200.", count)
     collector.raise_if_any()
 
+    changed_staff = {name: count for name, count in staff.items() if count != scenario.file_departments[name].staff}
+    changed_teams = {name: count for name, count in teams.items() if count != scenario.file_teams[name]}
+    if not changed_staff and not changed_teams:
+        collector.add("", "人数和小组数与情景文件完全相同，没有需要保存的修改。",
+                      "Staff and teams equal the scenario file's, so there is nothing to save.", clean,
+                      "请先修改表格中的数值。", "Change some values in the tables first.")
+        collector.raise_if_any()
+
     data: dict = {"schema": STAFFING_SCHEMA, "name": clean}
     if description.strip():
         data["description"] = description.strip()
     data["scenario"] = Path(scenario.path).name
-    data["departments"] = {name: {"staff": count} for name, count in staff.items()
-                           if count != scenario.file_departments[name].staff}
-    data["groups"] = {name: {"teams": count} for name, count in teams.items() if count != scenario.file_teams[name]}
+    data["departments"] = {name: {"staff": count} for name, count in changed_staff.items()}
+    data["groups"] = {name: {"teams": count} for name, count in changed_teams.items()}
 
     target_folder = (folder or staffing_folder(scenario)).resolve()
     target_folder.mkdir(parents=True, exist_ok=True)

@@ -347,7 +347,9 @@ def test_staffing_page_rejects_bad_name(staffing_dir):
 def test_staffing_page_rejects_taken_name(staffing_dir):
     """Saving under the name of an existing option file or scenario option is rejected."""
 
+    scenario = load_scenario(DEFAULT_YAML)
     app = open_page(new_app(), "views/staffing.py")
+    edit_staffing_tables(app, {scenario.organisation.department_names.index("市安全监管局"): 7}, {})
     app.text_input[0].set_value("重复方案")
     app.button[0].click().run()
     assert "已保存" in texts(app.success)
@@ -467,3 +469,21 @@ def test_compare_page_ranks_marginal_staffing():
     assert list(shown["改动"]) == list(expected["change"])
     assert len(app.get("image")) == 2
     assert "marginal.csv" in bundle.files
+
+
+def test_staffing_page_rejects_no_change(staffing_dir):
+    """Saving without changing any count shows why nothing was saved, and writes no file."""
+
+    app = open_page(new_app(), "views/staffing.py")
+    app.text_input[0].set_value("未修改方案")
+    app.button[0].click().run()
+    assert "没有需要保存的修改" in texts(app.error)
+    assert not any(staffing_dir.glob("*.yaml"))
+
+
+def test_few_replications_warned():
+    """A run of fewer than 10 replications shows a warning that its intervals are unreliable."""
+
+    app = submit_run(open_page(new_app(), "views/run.py"), replications=2, seed=4)
+    assert not app.exception, app.exception
+    assert "只有 2 次重复" in texts(app.warning)

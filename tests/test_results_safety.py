@@ -158,3 +158,15 @@ def test_rerun_cli(small_result, tmp_path, project_root):
                                cwd=project_root, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert "结果一致" in completed.stdout
+
+
+def test_rerun_rejects_compare_folder(tmp_path):
+    """A compare folder cannot be re-run; the message says so once, without unrelated missing-field items."""
+
+    folder = tmp_path / "20260101-000000_compare_default"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"kind": "compare", "options": []}), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        rerun(folder)
+    assert len(caught.value.issues) == 1
+    assert "只能重跑 hqsim run 的结果" in caught.value.format("zh")

@@ -69,6 +69,17 @@ def test_staffing_by_path(scenario_copy):
     assert applied.departments["市安全监管局"].staff == 9
 
 
+def test_save_rejects_no_change(scenario_copy):
+    """Saving counts equal to the scenario file's own is rejected, so no empty option file appears."""
+
+    scenario = load_scenario(scenario_copy)
+    staff = {name: staffing.staff for name, staffing in scenario.file_departments.items()}
+    with pytest.raises(ScenarioError) as caught:
+        save_staffing_option(scenario, "无修改", "", staff, dict(scenario.file_teams))
+    assert "没有需要保存的修改" in caught.value.format("zh")
+    assert not (scenario_copy.parent / "staffing").exists()
+
+
 @pytest.mark.parametrize("name", ["", "../逃逸", "a/b", ".隐藏", "基准"])
 def test_save_rejects_bad_names(scenario_copy, name):
     """Empty names, path characters, hidden names and taken names are rejected; nothing is written."""
@@ -97,6 +108,7 @@ def test_unknown_option_lists_files(scenario_copy):
 
     scenario = load_scenario(scenario_copy)
     staff = {name: staffing.staff for name, staffing in scenario.departments.items()}
+    staff["市安全监管局"] += 1
     save_staffing_option(scenario, "文件方案", "", staff, dict(scenario.teams))
     with pytest.raises(ScenarioError) as caught:
         apply_staffing(scenario, "不存在的方案")

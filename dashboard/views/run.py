@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import exports, runs, state
 from dashboard.i18n import pick, t
 from dashboard.presentation import bottleneck_table, milestone_table, number, percent
+from sim.console import FEW_REPLICATIONS
 from sim.errors import ScenarioError
 
 log = logging.getLogger("dashboard.run")
@@ -96,6 +97,8 @@ def show_results(bundle: runs.RunBundle) -> None:
         with st.expander(t("run.command")):
             st.code(shlex.join(bundle.command), language="bash")
 
+    if result.replications < FEW_REPLICATIONS:
+        st.warning(t("run.few_replications", replications=result.replications))
     show_headline(bundle)
 
     st.subheader(t("run.milestones"))
@@ -141,8 +144,9 @@ with st.form("run_form"):
                                     step=1, help=t("run.seed_help"))
     choice = st.selectbox(t("run.staffing"), list(choices), format_func=choices.get)
     upload = st.file_uploader(t("run.upload", mb=state.MAX_UPLOAD_MB), type=["yaml", "yml"],
-                              help=t("run.upload_help"), max_upload_size=state.MAX_UPLOAD_MB)
+                              help=t("run.upload_help"), max_upload_size=state.TRANSFER_LIMIT_MB)
     upload_message = st.container()
+    st.caption(t("run.will_run", scenario=pick(scenario.name, scenario.name_en)))
     submitted = st.form_submit_button(t("run.submit"), type="primary")
 
 if submitted:
