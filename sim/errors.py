@@ -85,13 +85,16 @@ class IssueCollector:
     """Collects issues for one file, with the line of each field path.
 
     ``lines`` maps a field path to its 1-based line number, as produced by
-    :func:`sim.yamlio.load_yaml_file`.
+    :func:`sim.yamlio.load_yaml_file`. ``flagged`` contains the paths whose value
+    the YAML reader already reported (such as an unquoted ``yes``), so that
+    :meth:`add` does not report the same value a second time.
     """
 
     def __init__(self, file: str, lines: dict[str, int] | None = None):
         self.file = file
         self.lines = lines or {}
         self.issues: list[Issue] = []
+        self.flagged: set[str] = set()
 
     def line_of(self, path: str) -> int | None:
         """Return the line of ``path`` or of its nearest parent that has one."""
@@ -115,8 +118,10 @@ class IssueCollector:
         hint_zh: str = "",
         hint_en: str = "",
     ) -> None:
-        """Record one issue at ``path``."""
+        """Record one issue at ``path``, unless the YAML reader already reported the value there."""
 
+        if path in self.flagged:
+            return
         self.issues.append(
             Issue(
                 file=self.file,
@@ -131,7 +136,9 @@ class IssueCollector:
         )
 
     def raise_if_any(self) -> None:
-        """Raise :class:`ScenarioError` with every issue collected so far."""
+        """Raise :class:`ScenarioError` with every issue collected so far, in line order within each file."""
 
         if self.issues:
-            raise ScenarioError(list(self.issues))
+            files = list(dict.fromkeys(issue.file for issue in self.issues))
+            ordered = sorted(self.issues, key=lambda issue: (files.index(issue.file), issue.line or 0))
+            raise ScenarioError(ordered)

@@ -106,7 +106,7 @@ def _field(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _show(value) -> str:
+def _format_value(value) -> str:
     """Return ``value`` for a message: numbers in %g form, other values as text, cut to 40 characters."""
 
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -189,8 +189,8 @@ class _Checker:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             type_zh, type_en = _type_names(value)
-            self.c.add(child, f"应为 {low} 到 {high} 之间的整数，实际为{type_zh} {_show(value)}。",
-                       f"Must be a whole number from {low} to {high}, not {type_en} {_show(value)}.", value,
+            self.c.add(child, f"应为 {low} 到 {high} 之间的整数，实际为{type_zh} {_format_value(value)}。",
+                       f"Must be a whole number from {low} to {high}, not {type_en} {_format_value(value)}.", value,
                        f"请改为整数，例如 {key}: {max(low, 1)}。", f"Write a whole number, for example {key}: {max(low, 1)}.")
             return default
         if not low <= value <= high:
@@ -200,8 +200,8 @@ class _Checker:
             else:
                 hint_zh = f"请改为不小于 {low} 的整数。"
                 hint_en = f"Use a whole number of at least {low}."
-            self.c.add(child, f"应在 {low} 到 {high} 之间，实际为 {_show(value)}。",
-                       f"Must be from {low} to {high}, got {_show(value)}.", value, hint_zh, hint_en)
+            self.c.add(child, f"应在 {low} 到 {high} 之间，实际为 {_format_value(value)}。",
+                       f"Must be from {low} to {high}, got {_format_value(value)}.", value, hint_zh, hint_en)
             return default
         return value
 
@@ -214,17 +214,18 @@ class _Checker:
             return default
         value = data[key]
         bound = "≥" if low_inclusive else ">"
+        bound_en = ">=" if low_inclusive else ">"
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 (isinstance(value, float) and not math.isfinite(value)):
             type_zh, type_en = _type_names(value)
-            self.c.add(child, f"应为有限数字，实际为{type_zh} {_show(value)}。",
-                       f"Must be a finite number, not {type_en} {_show(value)}.", value,
-                       f"请填写 {bound}{low:g} 且 ≤{high:g} 的数字。", f"Write a number {bound} {low:g} and <= {high:g}.")
+            self.c.add(child, f"应为有限数字，实际为{type_zh} {_format_value(value)}。",
+                       f"Must be a finite number, not {type_en} {_format_value(value)}.", value,
+                       f"请填写 {bound}{low:g} 且 ≤{high:g} 的数字。", f"Write a number {bound_en} {low:g} and <= {high:g}.")
             return default
         too_low = value < low if low_inclusive else value <= low
         if too_low or value > high:
-            self.c.add(child, f"应在 {bound}{low:g} 且 ≤{high:g} 的范围内，实际为 {_show(value)}。",
-                       f"Must be {bound} {low:g} and <= {high:g}, got {_show(value)}.", value,
+            self.c.add(child, f"应在 {bound}{low:g} 且 ≤{high:g} 的范围内，实际为 {_format_value(value)}。",
+                       f"Must be {bound_en} {low:g} and <= {high:g}, got {_format_value(value)}.", value,
                        f"请改为此范围内的数字。{'上限防止一次运行耗时过长。' if value > high else ''}",
                        f"Use a number in this range.{' The limit keeps one run from taking too long.' if value > high else ''}")
             return default
@@ -241,13 +242,13 @@ class _Checker:
             minutes = parse_time(value)
         except ValueError:
             type_zh, type_en = _type_names(value)
-            self.c.add(child, f"时间格式无效（{type_zh} {_show(value)}）。", f"Invalid time ({type_en} {_show(value)}).", value,
+            self.c.add(child, f"时间格式无效（{type_zh} {_format_value(value)}）。", f"Invalid time ({type_en} {_format_value(value)}).", value,
                        "请写事故发生后的分钟数，或带引号的 \"HH:MM\"（如 \"01:30\"）。",
                        "Write minutes after the accident, or a quoted \"HH:MM\" such as \"01:30\".")
             return default
         if minutes < 0:
-            self.c.add(child, f"时间不能早于事故发生（负数 {_show(value)}）。",
-                       f"A time cannot be before the accident (negative {_show(value)}).", value,
+            self.c.add(child, f"时间不能早于事故发生（负数 {_format_value(value)}）。",
+                       f"A time cannot be before the accident (negative {_format_value(value)}).", value,
                        "请改为 0 或正的分钟数；0 表示事故发生时。", "Use 0 or a positive number of minutes; 0 is the accident.")
             return default
         return minutes
@@ -264,9 +265,9 @@ class _Checker:
         try:
             return parse_distribution(spec)
         except DistributionError as error:
-            at = f"{child}.{error.parameter}" if error.parameter and isinstance(spec, dict) else child
+            issue_path = f"{child}.{error.parameter}" if error.parameter and isinstance(spec, dict) else child
             value = error.value if error.value is not None else spec
-            self.c.add(at, f"分布无效：{error.message_zh}。", f"Invalid distribution: {error.message_en}.", value,
+            self.c.add(issue_path, f"分布无效：{error.message_zh}。", f"Invalid distribution: {error.message_en}.", value,
                        error.hint_zh, error.hint_en)
             return None
 
@@ -311,8 +312,8 @@ class _Checker:
         if isinstance(value, bool):
             return value
         type_zh, type_en = _type_names(value)
-        self.c.add(_field(path, key), f"应为 true 或 false，实际为{type_zh} {_show(value)}。",
-                   f"Must be true or false, not {type_en} {_show(value)}.", value,
+        self.c.add(_field(path, key), f"应为 true 或 false，实际为{type_zh} {_format_value(value)}。",
+                   f"Must be true or false, not {type_en} {_format_value(value)}.", value,
                    f"请写 {key}: true 或 {key}: false。", f"Write {key}: true or {key}: false.")
         return default
 
@@ -363,7 +364,7 @@ def parse_organisation(data, collector: IssueCollector, path: str = "") -> Organ
 
     departments: list[Department] = []
     first_paths: dict[str, str] = {}
-    for index, item in enumerate(check.sequence(data.get("departments"), "departments", "部门列表 departments",
+    for index, item in enumerate(check.sequence(data.get("departments"), "departments", "部门列表（departments）",
                                                 "The department list 'departments'") or []):
         item_path = f"departments[{index}]"
         item = check.mapping(item, item_path, "部门", "A department")
@@ -386,7 +387,7 @@ def parse_organisation(data, collector: IssueCollector, path: str = "") -> Organ
     groups: list[Group] = []
     group_paths: dict[str, str] = {}
     number_paths: dict[int, str] = {}
-    for index, item in enumerate(check.sequence(data.get("groups"), "groups", "工作组列表 groups",
+    for index, item in enumerate(check.sequence(data.get("groups"), "groups", "工作组列表（groups）",
                                                 "The group list 'groups'") or []):
         item_path = f"groups[{index}]"
         item = check.mapping(item, item_path, "工作组", "A group")
@@ -409,7 +410,7 @@ def parse_organisation(data, collector: IssueCollector, path: str = "") -> Organ
 
         duties = []
         duty_paths: dict[int, str] = {}
-        for duty_index, duty in enumerate(check.sequence(item.get("duties"), f"{item_path}.duties", "职责列表 duties",
+        for duty_index, duty in enumerate(check.sequence(item.get("duties"), f"{item_path}.duties", "职责列表（duties）",
                                                          "The duty list 'duties'") or []):
             duty_path = f"{item_path}.duties[{duty_index}]"
             duty = check.mapping(duty, duty_path, "职责", "A duty")
@@ -428,7 +429,7 @@ def parse_organisation(data, collector: IssueCollector, path: str = "") -> Organ
         lead = check.name_ref(item.get("lead"), names, f"{item_path}.lead", "牵头部门", "Lead department")
         cooperating = []
         for coop_index, coop in enumerate(check.sequence(item.get("cooperating"), f"{item_path}.cooperating",
-                                                         "配合部门列表 cooperating", "The list 'cooperating'",
+                                                         "配合部门列表（cooperating）", "The list 'cooperating'",
                                                          optional=True) or []):
             ref = check.name_ref(coop, names, f"{item_path}.cooperating[{coop_index}]", "配合部门", "Cooperating department")
             if ref:
@@ -576,8 +577,8 @@ def parse_scenario(data: dict, collector: IssueCollector, organisation: Organisa
 
     departments = _parse_departments(data, check, organisation)
     teams = _parse_teams(data, check, organisation)
-    targets = _parse_targets(data, check)
-    task_types, defined = _parse_task_types(data, check, organisation, targets)
+    targets, target_ids = _parse_targets(data, check)
+    task_types, defined = _parse_task_types(data, check, organisation, target_ids)
     if not _check_follow_up_cycles(task_types, collector, defined):
         _check_follow_up_growth(task_types, collector, defined)
 
@@ -628,7 +629,7 @@ def parse_scenario(data: dict, collector: IssueCollector, organisation: Organisa
 
 
 def _parse_departments(data, check: _Checker, organisation: Organisation) -> dict[str, DepartmentStaffing]:
-    section = check.section(data, "departments", "部门配置 departments", "The section 'departments'")
+    section = check.section(data, "departments", "部门配置（departments）", "The section 'departments'")
     default_spec = section.get("default", {"staff": 1, "mobilisation": 0})
     default_path = "departments.default"
     default_spec = check.mapping(default_spec, default_path, "默认部门配置", "The default department entry") or {}
@@ -655,7 +656,7 @@ def _parse_departments(data, check: _Checker, organisation: Organisation) -> dic
 
 
 def _parse_teams(data, check: _Checker, organisation: Organisation) -> dict[str, int]:
-    section = check.section(data, "groups", "工作组配置 groups", "The section 'groups'")
+    section = check.section(data, "groups", "工作组配置（groups）", "The section 'groups'")
     default_spec = check.mapping(section.get("default", {"teams": 1}), "groups.default", "默认工作组配置",
                                  "The default group entry") or {}
     check.unknown_keys(default_spec, {"teams"}, "groups.default")
@@ -676,10 +677,12 @@ def _parse_teams(data, check: _Checker, organisation: Organisation) -> dict[str,
     return result
 
 
-def _parse_targets(data, check: _Checker) -> dict[str, Target]:
+def _parse_targets(data, check: _Checker) -> tuple[dict[str, Target], list[str]]:
+    """Return the valid targets and the ids of all targets written in the file, valid or not."""
+
     targets: dict[str, Target] = {}
     first_paths: dict[str, str] = {}
-    for index, item in enumerate(check.sequence(data.get("targets"), "targets", "时间目标列表 targets",
+    for index, item in enumerate(check.sequence(data.get("targets"), "targets", "时间目标列表（targets）",
                                                 "The list 'targets'", optional=True) or []):
         item_path = f"targets[{index}]"
         item = check.mapping(item, item_path, "时间目标", "A target")
@@ -697,15 +700,15 @@ def _parse_targets(data, check: _Checker) -> dict[str, Target]:
         minutes = check.number(item, "minutes", item_path, 0, MAX_HORIZON, required=True, low_inclusive=False)
         origin = item.get("from", "accident")
         if origin not in TARGET_FROM:
-            check.c.add(f"{item_path}.from", f"应为 {' / '.join(TARGET_FROM)} 之一，实际为 {_show(origin)}。",
-                        f"Must be one of {', '.join(TARGET_FROM)}, got {_show(origin)}.", origin,
+            check.c.add(f"{item_path}.from", f"应为 {' / '.join(TARGET_FROM)} 之一，实际为 {_format_value(origin)}。",
+                        f"Must be one of {', '.join(TARGET_FROM)}, got {_format_value(origin)}.", origin,
                         suggest(origin, TARGET_FROM, "zh") or "accident 为事故发生时，inject 为注入时间，created 为任务创建时。",
                         suggest(origin, TARGET_FROM, "en") or "accident is time 0, inject the inject's time, "
                                                                 "created the task's creation.")
         moment = item.get("to", "end")
         if moment not in TARGET_TO:
-            check.c.add(f"{item_path}.to", f"应为 start 或 end，实际为 {_show(moment)}。",
-                        f"Must be start or end, got {_show(moment)}.", moment,
+            check.c.add(f"{item_path}.to", f"应为 start 或 end，实际为 {_format_value(moment)}。",
+                        f"Must be start or end, got {_format_value(moment)}.", moment,
                         suggest(moment, TARGET_TO, "zh") or "start 计量任务开始时刻，end 计量任务结束时刻。",
                         suggest(moment, TARGET_TO, "en") or "start measures the task's start, end its end.")
         if not target_id or minutes is None:
@@ -719,7 +722,7 @@ def _parse_targets(data, check: _Checker) -> dict[str, Target]:
             to=moment if moment in TARGET_TO else "end",
             source=check.text(item, "source", item_path, required=False),
         )
-    return targets
+    return targets, list(first_paths)
 
 
 def _parse_follow_up(item, path, check: _Checker) -> FollowUp | None:
@@ -734,14 +737,15 @@ def _parse_follow_up(item, path, check: _Checker) -> FollowUp | None:
     return FollowUp(task, probability if probability is not None else 1.0)
 
 
-def _parse_task_types(data, check: _Checker, organisation: Organisation, targets) -> tuple[dict[str, TaskType], list[str]]:
+def _parse_task_types(data, check: _Checker, organisation: Organisation,
+                      target_ids: list[str]) -> tuple[dict[str, TaskType], list[str]]:
     """Return the valid task types and the ids of all task types written in the file, valid or not.
 
     References are checked against all written ids, so that one invalid task
     type is reported once, not again at every inject that names it.
     """
 
-    items = check.sequence(data.get("task_types"), "task_types", "任务类型列表 task_types", "The list 'task_types'") or []
+    items = check.sequence(data.get("task_types"), "task_types", "任务类型列表（task_types）", "The list 'task_types'") or []
     if len(items) > MAX_TASK_TYPES:
         check.c.add("task_types", f"任务类型过多（{len(items)} 个，上限 {MAX_TASK_TYPES}）。",
                     f"Too many task types ({len(items)}, limit {MAX_TASK_TYPES}).", len(items),
@@ -785,7 +789,7 @@ def _parse_task_types(data, check: _Checker, organisation: Organisation, targets
 
         requires = []
         for req_index, name in enumerate(check.sequence(item.get("requires"), f"{item_path}.requires",
-                                                        "所需部门 requires", "The list 'requires'", optional=True) or []):
+                                                        "所需部门（requires）", "The list 'requires'", optional=True) or []):
             ref = check.name_ref(name, organisation.department_names, f"{item_path}.requires[{req_index}]",
                                  "部门", "Department")
             if ref and ref not in requires:
@@ -793,7 +797,7 @@ def _parse_task_types(data, check: _Checker, organisation: Organisation, targets
 
         target = item.get("target")
         if target is not None:
-            target = check.name_ref(target, list(targets), f"{item_path}.target", "时间目标", "Target")
+            target = check.name_ref(target, target_ids, f"{item_path}.target", "时间目标", "Target")
 
         follow_ups = _parse_follow_ups(item, item_path, check, pending_refs)
         duration = check.distribution(item, "duration", item_path)
@@ -816,7 +820,7 @@ def _parse_follow_ups(item: dict, item_path: str, check: _Checker,
                       pending_refs: list[tuple[str, str]]) -> list[FollowUp | FollowUpChoice]:
     follow_ups: list[FollowUp | FollowUpChoice] = []
     for fu_index, entry in enumerate(check.sequence(item.get("follow_ups"), f"{item_path}.follow_ups",
-                                                    "后续任务列表 follow_ups", "The list 'follow_ups'",
+                                                    "后续任务列表（follow_ups）", "The list 'follow_ups'",
                                                     optional=True) or []):
         fu_path = f"{item_path}.follow_ups[{fu_index}]"
         if not (isinstance(entry, dict) and "one_of" in entry):
@@ -829,7 +833,7 @@ def _parse_follow_ups(item: dict, item_path: str, check: _Checker,
         check.unknown_keys(entry, {"one_of"}, fu_path)
         options = []
         for opt_index, option in enumerate(check.sequence(entry["one_of"], f"{fu_path}.one_of",
-                                                          "互斥后续任务 one_of", "The list 'one_of'") or []):
+                                                          "互斥后续任务（one_of）", "The list 'one_of'") or []):
             parsed = _parse_follow_up(option, f"{fu_path}.one_of[{opt_index}]", check)
             if parsed:
                 options.append(parsed)
@@ -955,7 +959,7 @@ def _topological_order(task_types: dict[str, TaskType]) -> list[str]:
 
 
 def _parse_injects(data, check: _Checker, task_types, defined, horizon) -> list[Inject]:
-    items = check.sequence(data.get("injects"), "injects", "情景注入列表 injects", "The list 'injects'",
+    items = check.sequence(data.get("injects"), "injects", "情景注入列表（injects）", "The list 'injects'",
                            optional=True) or []
     if len(items) > MAX_INJECTS:
         check.c.add("injects", f"情景注入过多（{len(items)} 条，上限 {MAX_INJECTS}）。",
@@ -990,7 +994,7 @@ def _parse_injects(data, check: _Checker, task_types, defined, horizon) -> list[
             time = None
         tasks = []
         for task_index, task in enumerate(check.sequence(item.get("tasks"), f"{item_path}.tasks",
-                                                         "注入产生的任务 tasks", "The list 'tasks'") or []):
+                                                         "注入产生的任务（tasks）", "The list 'tasks'") or []):
             ref = check.name_ref(task, defined, f"{item_path}.tasks[{task_index}]", "任务类型", "Task type")
             if ref in task_types:
                 tasks.append(ref)
@@ -1012,7 +1016,7 @@ def _parse_streams(data, check: _Checker, task_types, defined, horizon) -> list[
     streams: list[Stream] = []
     first_paths: dict[str, str] = {}
     expected_arrivals = 0.0
-    for index, item in enumerate(check.sequence(data.get("streams"), "streams", "背景任务流列表 streams",
+    for index, item in enumerate(check.sequence(data.get("streams"), "streams", "背景任务流列表（streams）",
                                                 "The list 'streams'", optional=True) or []):
         item_path = f"streams[{index}]"
         item = check.mapping(item, item_path, "背景任务流", "A stream")
@@ -1046,7 +1050,7 @@ def _parse_streams(data, check: _Checker, task_types, defined, horizon) -> list[
 def _parse_rate_segments(item: dict, item_path: str, check: _Checker) -> list[RateSegment]:
     segments: list[RateSegment] = []
     for seg_index, segment in enumerate(check.sequence(item.get("rates"), f"{item_path}.rates",
-                                                       "到达率分段 rates", "The list 'rates'") or []):
+                                                       "到达率分段（rates）", "The list 'rates'") or []):
         seg_path = f"{item_path}.rates[{seg_index}]"
         segment = check.mapping(segment, seg_path, "到达率分段", "A rate segment")
         if segment is None:
@@ -1076,7 +1080,7 @@ def _expected_arrivals(segments: list[RateSegment], horizon: float) -> float:
 
 
 def _parse_staffing_options(data, check: _Checker, organisation: Organisation) -> dict[str, StaffingOption]:
-    section = check.section(data, "staffing", "人员配置方案 staffing", "The section 'staffing'")
+    section = check.section(data, "staffing", "人员配置方案（staffing）", "The section 'staffing'")
     options: dict[str, StaffingOption] = {}
     for name, spec in section.items():
         options[str(name)] = parse_staffing_option(str(name), spec, check, organisation, f"staffing.{name}")
@@ -1089,9 +1093,9 @@ def parse_staffing_option(name: str, spec, check: _Checker, organisation: Organi
     spec = check.mapping(spec if spec is not None else {}, path, "人员配置方案", "A staffing option") or {}
     check.unknown_keys(spec, {"description", "departments", "groups"}, path)
     staff, mobilisation, teams = [], [], []
-    departments = _optional_mapping(spec, "departments", f"{path}.departments", check)
+    departments = _optional_mapping(spec, "departments", _field(path, "departments"), check)
     for department, values in departments.items():
-        item_path = f"{path}.departments.{department}"
+        item_path = _field(path, f"departments.{department}")
         if check.name_ref(department, organisation.department_names, item_path, "部门", "Department") is None:
             continue
         values = check.mapping(values, item_path, "部门配置", "A department entry") or {}
@@ -1103,9 +1107,9 @@ def parse_staffing_option(name: str, spec, check: _Checker, organisation: Organi
             distribution = check.distribution(values, "mobilisation", item_path)
             if distribution is not None:
                 mobilisation.append((department, distribution))
-    groups = _optional_mapping(spec, "groups", f"{path}.groups", check)
+    groups = _optional_mapping(spec, "groups", _field(path, "groups"), check)
     for group, values in groups.items():
-        item_path = f"{path}.groups.{group}"
+        item_path = _field(path, f"groups.{group}")
         if check.name_ref(group, organisation.group_names, item_path, "工作组", "Group") is None:
             continue
         values = check.mapping(values, item_path, "工作组配置", "A group entry") or {}
@@ -1121,7 +1125,7 @@ def _optional_mapping(data: dict, key: str, path: str, check: _Checker) -> dict:
     value = data.get(key)
     if value is None:
         return {}
-    return check.mapping(value, path, key, key) or {}
+    return check.mapping(value, path, f"“{key}”", f"'{key}'") or {}
 
 
 def check_staffed(scenario: Scenario, collector: IssueCollector, path: str) -> None:
@@ -1144,7 +1148,7 @@ def check_staffed(scenario: Scenario, collector: IssueCollector, path: str) -> N
     option = scenario.staffing_options.get(scenario.staffing_name)
     overridden = dict(option.staff) if option is not None else {}
     for department, task_ids in needing.items():
-        field_path = f"{path}.departments.{department}.staff" if department in overridden \
+        field_path = _field(path, f"departments.{department}.staff") if department in overridden \
             else f"departments.{department}.staff"
         shown = "、".join(task_ids[:5]) + (f" 等 {len(task_ids)} 个" if len(task_ids) > 5 else "")
         shown_en = ", ".join(task_ids[:5]) + (f" and {len(task_ids) - 5} more" if len(task_ids) > 5 else "")

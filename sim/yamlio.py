@@ -29,14 +29,15 @@ MAX_DEPTH = 64
 """Deepest nesting of lists and mappings accepted; the scenario format needs about 6 levels."""
 
 MAX_ALIAS_EXPANSION = 100_000
-"""Most values that aliases (``*name``) may add when expanded; stops 'billion laughs' files."""
+"""Maximum number of values that aliases (``*name``) may add when expanded, which stops 'billion laughs' files."""
 
 MAX_TAB_ISSUES = 20
 """Lines with tab indentation reported one by one; the rest are counted in one issue."""
 
-# libyaml's C parser is about 15 times faster than the pure-Python one and
-# gives the same nodes and tags; the Python parser is the fallback and is
-# also used to word syntax errors, because its messages are more precise.
+# libyaml's C parser gives the same nodes and tags as the pure-Python one and
+# reads scenarios/default.yaml about ten times faster. The Python parser is the
+# fallback when libyaml is missing, and it words syntax errors, because its
+# messages are more precise.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _PLAIN_BOOLEANS = {"true", "false", "True", "False", "TRUE", "FALSE"}
@@ -227,12 +228,12 @@ def _issue(collector: IssueCollector, path: str, line: int | None, zh: str, en: 
 def _record_tab_indentation(text: str, collector: IssueCollector) -> bool:
     """Record an issue per line indented with a tab; return True if there was any."""
 
-    tab_lines = [number for number, line in enumerate(text.splitlines(), start=1)
-                 if line.lstrip(" ").startswith("\t")]
+    lines = text.splitlines()
+    tab_lines = [number for number, line in enumerate(lines, start=1) if line.lstrip(" ").startswith("\t")]
     for number in tab_lines[:MAX_TAB_ISSUES]:
         collector.issues.append(
             _issue(collector, "", number, "缩进中含有制表符（Tab）。",
-                   "Indentation contains a tab character.", None,
+                   "Indentation contains a tab character.", lines[number - 1].strip() or None,
                    "YAML 只允许用空格缩进，请把 Tab 换成空格。",
                    "YAML allows only spaces for indentation; replace tabs with spaces.")
         )
@@ -395,7 +396,8 @@ def _build_mapping(node: yaml.MappingNode, path: str, collector: IssueCollector,
                        "<<", "请把要合并的字段直接写出。", "Write the fields out instead of merging them.")
             )
             continue
-        key = _build_scalar(key_node, path, collector) if isinstance(key_node, yaml.ScalarNode) else None
+        is_scalar = isinstance(key_node, yaml.ScalarNode)
+        key = _build_scalar(key_node, _child_path(path, key_node.value), collector) if is_scalar else None
         if key is None or isinstance(key, (list, dict)):
             collector.issues.append(
                 _issue(collector, path, line, "字段名无效：字段名应为普通文字，不能为空、列表或映射。",
@@ -428,7 +430,7 @@ def _build_scalar(node: yaml.ScalarNode, path: str, collector: IssueCollector) -
     quoted = node.style in ("'", '"', "|", ">")
 
     if not quoted and text in _YAML11_SHORT_BOOLEANS:
-        collector.issues.append(_ambiguous_boolean(collector, path, line, text))
+        _flag(collector, _ambiguous_boolean(collector, path, line, text))
         return text
 
     if quoted or tag == "tag:yaml.org,2002:str":
@@ -437,25 +439,23 @@ def _build_scalar(node: yaml.ScalarNode, path: str, collector: IssueCollector) -
     if tag == "tag:yaml.org,2002:bool":
         if text in _PLAIN_BOOLEANS:
             return text.lower() == "true"
-        collector.issues.append(_ambiguous_boolean(collector, path, line, text))
+        _flag(collector, _ambiguous_boolean(collector, path, line, text))
         return text
 
     if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and _SEXAGESIMAL.match(text):
-        collector.issues.append(
-            _issue(collector, path, line, f"“{text}”未加引号：YAML 1.1 会把它当作六十进制数。",
-                   f"'{text}' is unquoted: YAML 1.1 reads it as a base-60 number.", text,
-                   f"时间请写成带引号的 \"{text}\"，或直接写分钟数。",
-                   f"Write times as the quoted string \"{text}\" or as minutes.")
-        )
+        _flag(collector, _issue(
+            collector, path, line, f"“{text}”未加引号：YAML 1.1 会把它当作六十进制数。",
+            f"'{text}' is unquoted: YAML 1.1 reads it as a base-60 number.", text,
+            f"时间请写成带引号的 \"{text}\"，或直接写分钟数。",
+            f"Write times as the quoted string \"{text}\" or as minutes."))
         return text
 
     if tag == "tag:yaml.org,2002:timestamp":
-        collector.issues.append(
-            _issue(collector, path, line, f"“{text}”被识别为日期，本字段不接受日期。",
-                   f"'{text}' is read as a date, which this field does not accept.", text,
-                   "时间请写成事故发生后的分钟数或带引号的 \"HH:MM\"；若是文字请加引号。",
-                   "Write times as minutes after the accident or as a quoted \"HH:MM\"; quote it if it is text.")
-        )
+        _flag(collector, _issue(
+            collector, path, line, f"“{text}”被识别为日期，本字段不接受日期。",
+            f"'{text}' is read as a date, which this field does not accept.", text,
+            "时间请写成事故发生后的分钟数或带引号的 \"HH:MM\"；若是文字请加引号。",
+            "Write times as minutes after the accident or as a quoted \"HH:MM\"; quote it if it is text."))
         return text
 
     if tag == "tag:yaml.org,2002:null":
@@ -469,6 +469,13 @@ def _build_scalar(node: yaml.ScalarNode, path: str, collector: IssueCollector) -
 
     # Any other tag (including !!python/... tags) is kept as its plain text and never constructed.
     return text
+
+
+def _flag(collector: IssueCollector, issue: Issue) -> None:
+    """Record ``issue`` about a scalar value, and mark its path so later checks do not repeat it."""
+
+    collector.issues.append(issue)
+    collector.flagged.add(issue.path)
 
 
 def _ambiguous_boolean(collector: IssueCollector, path: str, line: int, text: str) -> Issue:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from factories import mmc_scenario, write_files
-from sim.distributions import parse_distribution
+from sim.distributions import DistributionError, parse_distribution
 from sim.errors import ScenarioError
 from sim.loader import load_scenario
 from sim.timefmt import format_time, parse_time
@@ -59,7 +59,7 @@ def test_parse_time(value, minutes):
     assert parse_time(value) == minutes
 
 
-@pytest.mark.parametrize("value", ["1:5", "ab", "10:60", True, float("nan"), None])
+@pytest.mark.parametrize("value", ["1:5", "ab", "10:60", True, float("nan"), None, 10**400, [90]])
 def test_parse_time_rejects(value):
     """Malformed times raise ValueError."""
 
@@ -97,12 +97,42 @@ def test_distribution_sample_mean(spec, mean):
     ({"dist": "gamma", "shape": 2}, "未知的分布类型"),
     ({"dist": "exponential"}, "缺少参数"),
     ({"dist": "uniform", "min": 1, "max": float("inf")}, "有限数字"),
+    ({"dist": "fixed", "value": 10**400}, "过大"),
+    ({"dist": "lognormal", "median": 10, "sigma": 11}, "过大"),
+    ({"dist": ["triangular"], "min": 1}, "未知的分布类型"),
+    ({"min": 1, "mode": 2, "max": 3}, "缺少分布类型"),
 ])
 def test_distribution_rejects(spec, fragment):
     """Impossible distribution parameters raise ValueError with a Chinese reason."""
 
     with pytest.raises(ValueError, match=fragment):
         parse_distribution(spec)
+
+
+@pytest.mark.parametrize("spec, parameter, value", [
+    ({"dist": "lognormal", "median": 10, "sigma": -1}, "sigma", -1),
+    ({"dist": "fixed", "value": float("inf")}, "value", float("inf")),
+    ({"dist": "triangle", "min": 1, "mode": 2, "max": 3}, "dist", "triangle"),
+    ({"dist": "uniform", "min": 1, "max": 2, "mode": 1}, "mode", 1),
+])
+def test_distribution_error_names_parameter(spec, parameter, value):
+    """A DistributionError names the parameter at fault and its value, and suggests a fix in both languages."""
+
+    with pytest.raises(DistributionError) as caught:
+        parse_distribution(spec)
+    assert caught.value.parameter == parameter
+    assert caught.value.value == value
+    assert caught.value.hint_zh
+    assert caught.value.hint_en
+
+
+def test_distribution_family_suggestion():
+    """A misspelt family gets the closest family name as the fix."""
+
+    with pytest.raises(DistributionError) as caught:
+        parse_distribution({"dist": "triangle", "min": 1, "mode": 2, "max": 3})
+    assert "triangular" in caught.value.hint_zh
+    assert "triangular" in caught.value.hint_en
 
 
 def test_hhmm_strings_accepted(tmp_path):
