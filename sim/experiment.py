@@ -54,10 +54,11 @@ class ReplicationSummary:
     replication: int
     measures: dict[str, float]
     resources: ResourceArrays
-    queue: np.ndarray
-    """Time-average queue length per resource and time bin, shape (resources, bins)."""
-    in_use: np.ndarray
-    """Time-average number in use per resource and time bin, shape (resources, bins)."""
+    queue: np.ndarray | None
+    """Time-average queue length per resource and time bin, shape (resources, bins); after
+    :func:`run_chunk`, the sum over the chunk on its first summary and None on the others."""
+    in_use: np.ndarray | None
+    """Time-average number in use per resource and time bin, summed over a chunk like ``queue``."""
     request_waits: list[np.ndarray]
     tasks: pd.DataFrame | None
 
@@ -102,14 +103,19 @@ class ExperimentResult:
     in_use_sum: np.ndarray | None = None
 
     def add(self, summary: ReplicationSummary) -> None:
-        """Add one replication's summary, folding its queue series into the running sums."""
+        """Add one replication's summary, folding its queue series into the running sums.
 
-        if self.queue_sum is None:
-            self.queue_sum = np.zeros_like(summary.queue)
-            self.in_use_sum = np.zeros_like(summary.in_use)
-        self.queue_sum += summary.queue
-        self.in_use_sum += summary.in_use
-        summary.queue = summary.in_use = None
+        A summary from :func:`run_chunk` may carry the queue series of its
+        whole chunk, and the others of that chunk none.
+        """
+
+        if summary.queue is not None:
+            if self.queue_sum is None:
+                self.queue_sum = np.zeros_like(summary.queue)
+                self.in_use_sum = np.zeros_like(summary.in_use)
+            self.queue_sum += summary.queue
+            self.in_use_sum += summary.in_use
+            summary.queue = summary.in_use = None
         self.summaries.append(summary)
 
     @property
@@ -282,8 +288,30 @@ def make_pool(workers: int) -> ProcessPoolExecutor:
 def run_chunk(scenario: Scenario, seed: int, replications: list[int], keep_all: bool) -> list[ReplicationSummary]:
     """Run several replications in a worker process (chunks keep inter-process traffic small)."""
 
-    return [summarise_replication(scenario, seed, replication, keep_all or replication == 0)
-            for replication in replications]
+    summaries = [summarise_replication(scenario, seed, replication, keep_all or replication == 0)
+                 for replication in replications]
+
+    # Sum the queue series here, so that one array per chunk crosses to the parent, not one per replication.
+    if len(summaries) > 1:
+        queue = summaries[0].queue.copy()
+        in_use = summaries[0].in_use.copy()
+        for summary in summaries[1:]:
+            queue += summary.queue
+            in_use += summary.in_use
+            summary.queue = summary.in_use = None
+        summaries[0].queue, summaries[0].in_use = queue, in_use
+    return summaries
+
+
+def chunk_size_for(replications: int) -> int:
+    """Return the replications per chunk: at most 10, and at least 8 chunks when there are enough.
+
+    It depends on the replication count only, never on the number of
+    workers, so the queue sums are added in the same order, and give the
+    same numbers, on any number of processes.
+    """
+
+    return max(1, min(10, math.ceil(replications / 8)))
 
 
 def iterate_replications(
@@ -304,13 +332,13 @@ def iterate_replications(
     """
 
     numbers = list(replications)
-    if workers <= 1 or len(numbers) <= 1:
-        for replication in numbers:
-            yield summarise_replication(scenario, seed, replication, keep_task_log or replication == 0)
+    size = chunk_size or chunk_size_for(len(numbers))
+    chunks = [numbers[start:start + size] for start in range(0, len(numbers), size)]
+    if workers <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            yield from run_chunk(scenario, seed, chunk, keep_task_log)
         return
 
-    size = chunk_size or max(1, min(10, len(numbers) // (workers * 4)))
-    chunks = [numbers[start:start + size] for start in range(0, len(numbers), size)]
     with make_pool(workers) as pool:
         pending: deque = deque()
         next_chunk = 0

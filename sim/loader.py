@@ -10,48 +10,38 @@ name as a suggestion.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import math
 from dataclasses import replace
 from pathlib import Path
 
-from sim.distributions import DistributionError, format_number, parse_distribution
+from sim.checks import FieldChecker, field_path, format_value, optional_mapping, require_top_mapping, suggest
+from sim.distributions import parse_distribution
 from sim.errors import Issue, IssueCollector, ScenarioError
+from sim.limits import (
+    MAX_HORIZON,
+    MAX_INJECT_TASKS,
+    MAX_INJECTS,
+    MAX_RATE_PER_HOUR,
+    MAX_STAFF,
+    MAX_STREAM_ARRIVALS,
+    MAX_TEAMS,
+)
 from sim.organisation import Department, Duty, Group, Organisation
 from sim.scenario import (
     DepartmentStaffing,
-    FollowUp,
-    FollowUpChoice,
     Inject,
     RateSegment,
     Scenario,
     StaffingOption,
     Stream,
     Target,
-    TaskType,
 )
-from sim.timefmt import format_time, parse_time
+from sim.task_graph import check_follow_up_cycles, check_follow_up_growth, parse_task_types
+from sim.timefmt import format_time
 from sim.yamlio import load_yaml_file
 
 ORGANISATION_SCHEMA = "hqsim-organisation/1"
 SCENARIO_SCHEMA = "hqsim-scenario/1"
-
-MAX_INJECTS = 10_000
-MAX_TASK_TYPES = 2_000
-MAX_STAFF = 1_000
-MAX_TEAMS = 200
-MAX_HORIZON = 30 * 24 * 60.0
-MAX_RATE_PER_HOUR = 600.0
-MAX_INJECT_TASKS = 20_000
-MAX_STREAM_ARRIVALS = 100_000
-MAX_FOLLOW_UP_TASKS = 1_000
-"""Limits that keep one replication to seconds; real scenarios stay far below them.
-
-``MAX_INJECT_TASKS`` bounds the tasks all injects create together,
-``MAX_STREAM_ARRIVALS`` the expected stream arrivals within the horizon, and
-``MAX_FOLLOW_UP_TASKS`` the expected tasks one task's chain of follow-ups creates.
-"""
 
 TARGET_FROM = ("accident", "inject", "created")
 TARGET_TO = ("start", "end")
@@ -64,15 +54,6 @@ _SCENARIO_KEYS = {
 }
 
 
-def suggest(name: object, choices, lang: str = "zh") -> str:
-    """Return a 'did you mean' sentence for the closest of ``choices``, or ''."""
-
-    matches = difflib.get_close_matches(str(name), [str(choice) for choice in choices], n=1, cutoff=0.4)
-    if not matches:
-        return ""
-    return f"是否应为“{matches[0]}”？" if lang == "zh" else f"Did you mean '{matches[0]}'?"
-
-
 def file_hash(*paths: str | Path) -> str:
     """Return the SHA-256 of the concatenated bytes of ``paths``."""
 
@@ -80,263 +61,6 @@ def file_hash(*paths: str | Path) -> str:
     for path in paths:
         digest.update(Path(path).read_bytes())
     return digest.hexdigest()
-
-
-# ---------------------------------------------------------------- helpers
-
-
-_TYPE_NAMES = {
-    dict: ("映射", "a mapping"),
-    list: ("列表", "a list"),
-    str: ("文字", "text"),
-    bool: ("布尔值", "a boolean"),
-    int: ("整数", "a whole number"),
-    float: ("数字", "a number"),
-    type(None): ("空值", "empty"),
-}
-
-
-def _type_names(value) -> tuple[str, str]:
-    """Return the Chinese and English name of the YAML type of ``value``."""
-
-    return _TYPE_NAMES.get(type(value), (type(value).__name__, type(value).__name__))
-
-
-def _field(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _format_value(value) -> str:
-    """Return ``value`` for a message: numbers in %g form, other values as text, cut to 40 characters."""
-
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_number(value)
-    text = str(value)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
-class _Checker:
-    """Typed field access that records an issue and returns None on a bad value."""
-
-    def __init__(self, collector: IssueCollector):
-        self.c = collector
-
-    def mapping(self, value, path, what_zh, what_en):
-        if isinstance(value, dict):
-            return value
-        type_zh, type_en = _type_names(value)
-        self.c.add(path, f"{what_zh}应为映射（键: 值），实际为{type_zh}。",
-                   f"{what_en} must be a mapping (key: value), not {type_en}.",
-                   value, "请参照 docs/scenario-format.md 中的示例，每个字段写成“名称: 值”。",
-                   "See the examples in docs/scenario-format.md: write each field as 'name: value'.")
-        return None
-
-    def sequence(self, value, path, what_zh, what_en, optional=False):
-        """Return ``value`` if it is a list; an optional list may also be absent or empty (None)."""
-
-        if isinstance(value, list):
-            return value
-        if value is None and optional:
-            return []
-        if value is None:
-            self.c.add(path, f"缺少{what_zh}，或其内容为空。", f"{what_en} is missing or empty.", None,
-                       "请参照 docs/scenario-format.md 补上这一节，每项另起一行并以“- ”开头。",
-                       "Add this section after docs/scenario-format.md, one item per line starting with '- '.")
-            return None
-        type_zh, type_en = _type_names(value)
-        self.c.add(path, f"{what_zh}应为列表，实际为{type_zh}。", f"{what_en} must be a list, not {type_en}.", value,
-                   "每项另起一行并以“- ”开头，或写成 [甲, 乙]；只有一项时也要写成列表。",
-                   "Start each item on its own line with '- ', or write [a, b]; a single item is a list too.")
-        return None
-
-    def unknown_keys(self, data: dict, allowed: set[str], path: str):
-        for key in data:
-            if key not in allowed:
-                child = _field(path, key)
-                self.c.add(child, f"未知字段“{key}”。", f"Unknown field '{key}'.", key,
-                           suggest(key, allowed, "zh") or f"允许的字段：{', '.join(sorted(allowed))}。",
-                           suggest(key, allowed, "en") or f"Allowed fields: {', '.join(sorted(allowed))}.")
-
-    def missing(self, path: str, key: str, example: str = "…"):
-        self.c.add(_field(path, key), f"缺少必填字段“{key}”。", f"Missing required field '{key}'.",
-                   hint_zh=f"请补上“{key}: {example}”。", hint_en=f"Add '{key}: {example}'.")
-
-    def text(self, data: dict, key: str, path: str, required: bool = True, default: str = ""):
-        child = _field(path, key)
-        if key not in data or data[key] is None:
-            if required:
-                self.missing(path, key)
-            return default
-        value = data[key]
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-        if not isinstance(value, str) or not value.strip():
-            type_zh, type_en = _type_names(value)
-            self.c.add(child, f"应为非空文字，实际为{type_zh}。", f"Must be non-empty text, not {type_en}.", value,
-                       "请填写文字；内容像数字、日期或 yes/no 时请加引号。",
-                       "Write text; quote it when it looks like a number, a date or yes/no.")
-            return default
-        return value.strip()
-
-    def integer(self, data: dict, key: str, path: str, low: int, high: int, default=None, required=False):
-        child = _field(path, key)
-        if key not in data:
-            if required:
-                self.missing(path, key, str(max(low, 1)))
-            return default
-        value = data[key]
-        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            type_zh, type_en = _type_names(value)
-            self.c.add(child, f"应为 {low} 到 {high} 之间的整数，实际为{type_zh} {_format_value(value)}。",
-                       f"Must be a whole number from {low} to {high}, not {type_en} {_format_value(value)}.", value,
-                       f"请改为整数，例如 {key}: {max(low, 1)}。", f"Write a whole number, for example {key}: {max(low, 1)}.")
-            return default
-        if not low <= value <= high:
-            if value > high:
-                hint_zh = f"上限 {high} 防止一次运行耗时过长；请检查是否多写了位数。"
-                hint_en = f"The limit {high} keeps one run from taking too long; check for extra digits."
-            else:
-                hint_zh = f"请改为不小于 {low} 的整数。"
-                hint_en = f"Use a whole number of at least {low}."
-            self.c.add(child, f"应在 {low} 到 {high} 之间，实际为 {_format_value(value)}。",
-                       f"Must be from {low} to {high}, got {_format_value(value)}.", value, hint_zh, hint_en)
-            return default
-        return value
-
-    def number(self, data: dict, key: str, path: str, low: float, high: float, default=None,
-               required=False, low_inclusive=True):
-        child = _field(path, key)
-        if key not in data:
-            if required:
-                self.missing(path, key, f"{max(low, 1):g}")
-            return default
-        value = data[key]
-        bound = "≥" if low_inclusive else ">"
-        bound_en = ">=" if low_inclusive else ">"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                (isinstance(value, float) and not math.isfinite(value)):
-            type_zh, type_en = _type_names(value)
-            self.c.add(child, f"应为有限数字，实际为{type_zh} {_format_value(value)}。",
-                       f"Must be a finite number, not {type_en} {_format_value(value)}.", value,
-                       f"请填写 {bound}{low:g} 且 ≤{high:g} 的数字。", f"Write a number {bound_en} {low:g} and <= {high:g}.")
-            return default
-        too_low = value < low if low_inclusive else value <= low
-        if too_low or value > high:
-            self.c.add(child, f"应在 {bound}{low:g} 且 ≤{high:g} 的范围内，实际为 {_format_value(value)}。",
-                       f"Must be {bound_en} {low:g} and <= {high:g}, got {_format_value(value)}.", value,
-                       f"请改为此范围内的数字。{'上限防止一次运行耗时过长。' if value > high else ''}",
-                       f"Use a number in this range.{' The limit keeps one run from taking too long.' if value > high else ''}")
-            return default
-        return float(value)
-
-    def time(self, data: dict, key: str, path: str, required=True, default=None):
-        child = _field(path, key)
-        if key not in data:
-            if required:
-                self.missing(path, key, '"30:00"')
-            return default
-        value = data[key]
-        try:
-            minutes = parse_time(value)
-        except ValueError:
-            type_zh, type_en = _type_names(value)
-            self.c.add(child, f"时间格式无效（{type_zh} {_format_value(value)}）。", f"Invalid time ({type_en} {_format_value(value)}).", value,
-                       "请写事故发生后的分钟数，或带引号的 \"HH:MM\"（如 \"01:30\"）。",
-                       "Write minutes after the accident, or a quoted \"HH:MM\" such as \"01:30\".")
-            return default
-        if minutes < 0:
-            self.c.add(child, f"时间不能早于事故发生（负数 {_format_value(value)}）。",
-                       f"A time cannot be before the accident (negative {_format_value(value)}).", value,
-                       "请改为 0 或正的分钟数；0 表示事故发生时。", "Use 0 or a positive number of minutes; 0 is the accident.")
-            return default
-        return minutes
-
-    def distribution(self, data: dict, key: str, path: str, required=True):
-        child = _field(path, key)
-        if key not in data:
-            if required:
-                self.c.add(child, f"缺少必填字段“{key}”。", f"Missing required field '{key}'.",
-                           hint_zh="例如 {dist: triangular, min: 3, mode: 5, max: 10}。",
-                           hint_en="For example {dist: triangular, min: 3, mode: 5, max: 10}.")
-            return None
-        spec = data[key]
-        try:
-            return parse_distribution(spec)
-        except DistributionError as error:
-            issue_path = f"{child}.{error.parameter}" if error.parameter and isinstance(spec, dict) else child
-            value = error.value if error.value is not None else spec
-            self.c.add(issue_path, f"分布无效：{error.message_zh}。", f"Invalid distribution: {error.message_en}.", value,
-                       error.hint_zh, error.hint_en)
-            return None
-
-    def name_ref(self, value, choices, path, what_zh, what_en):
-        """Return ``value`` as a name among ``choices``; record an issue with the closest name if it is not one."""
-
-        names = [str(choice) for choice in choices]
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and str(value) in names:
-            return str(value)
-        if isinstance(value, str) and value in names:
-            return value
-
-        listed = "、".join(names[:10]) + (f" 等 {len(names)} 个" if len(names) > 10 else "")
-        listed_en = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-        available_zh = f"可用的{what_zh}：{listed}。" if names else f"文件中还没有定义任何{what_zh}。"
-        available_en = f"Available: {listed_en}." if names else f"No {what_en.lower()} is defined yet."
-        if value is None:
-            self.c.add(path, f"缺少{what_zh}名称。", f"The {what_en.lower()} name is missing.", None,
-                       available_zh, available_en)
-            return None
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            type_zh, type_en = _type_names(value)
-            self.c.add(path, f"{what_zh}应写成名称（文字），实际为{type_zh}。",
-                       f"{what_en} must be a name (text), not {type_en}.", value, available_zh, available_en)
-            return None
-        self.c.add(path, f"找不到{what_zh}“{value}”。", f"{what_en} '{value}' not found.", value,
-                   suggest(value, names, "zh") or available_zh, suggest(value, names, "en") or available_en)
-        return None
-
-    def section(self, data: dict, key: str, what_zh: str, what_en: str) -> dict:
-        """Return the optional mapping ``data[key]``; absent or empty (None) is an empty mapping."""
-
-        value = data.get(key)
-        if value is None:
-            return {}
-        return self.mapping(value, key, what_zh, what_en) or {}
-
-    def boolean(self, data: dict, key: str, path: str, default: bool = False) -> bool:
-        value = data.get(key)
-        if value is None:
-            return default
-        if isinstance(value, bool):
-            return value
-        type_zh, type_en = _type_names(value)
-        self.c.add(_field(path, key), f"应为 true 或 false，实际为{type_zh} {_format_value(value)}。",
-                   f"Must be true or false, not {type_en} {_format_value(value)}.", value,
-                   f"请写 {key}: true 或 {key}: false。", f"Write {key}: true or {key}: false.")
-        return default
-
-    def duplicate(self, path: str, first_path: str, message_zh: str, message_en: str, value,
-                  hint_zh: str, hint_en: str):
-        """Record a duplicate name at ``path``, naming the line of its first use at ``first_path``."""
-
-        first = self.c.line_of(first_path)
-        where_zh = f"（首次出现在第{first}行）" if first else ""
-        where_en = f" (first on line {first})" if first else ""
-        self.c.add(path, f"{message_zh}{where_zh}。", f"{message_en}{where_en}.", value, hint_zh, hint_en)
-
-
-def _require_top_mapping(data, collector: IssueCollector) -> dict:
-    if not isinstance(data, dict):
-        type_zh, type_en = _type_names(data)
-        collector.add("", f"文件顶层应为映射（键: 值），实际为{type_zh}。",
-                      f"The top level of the file must be a mapping (key: value), not {type_en}.",
-                      data, "请参照 scenarios/default.yaml 的结构：顶层每行写成“字段: 值”，如 schema: hqsim-scenario/1。",
-                      "Follow the layout of scenarios/default.yaml: each top-level line is 'field: value', "
-                      "such as schema: hqsim-scenario/1.")
-        raise ScenarioError(collector.issues)
-    return data
 
 
 # ---------------------------------------------------------------- organisation
@@ -354,8 +78,8 @@ def load_organisation(path: str | Path, display_name: str | None = None) -> Orga
 def parse_organisation(data, collector: IssueCollector, path: str = "") -> Organisation:
     """Build an Organisation from parsed YAML, recording problems in ``collector``."""
 
-    check = _Checker(collector)
-    data = _require_top_mapping(data, collector)
+    check = FieldChecker(collector)
+    data = require_top_mapping(data, collector)
     check.unknown_keys(data, _ORGANISATION_KEYS, "")
     if data.get("schema") != ORGANISATION_SCHEMA:
         collector.add("schema", f"schema 应为 {ORGANISATION_SCHEMA}。", f"schema must be {ORGANISATION_SCHEMA}.",
@@ -476,7 +200,7 @@ def load_scenario(path: str | Path, staffing: str | None = None, display_name: s
 
     path = Path(path)
     data, collector = load_yaml_file(path, display_name)
-    data = _require_top_mapping(data, collector)
+    data = require_top_mapping(data, collector)
 
     organisation, organisation_path = _load_referenced_organisation(data, path, collector, organisation_dirs)
     scenario = parse_scenario(data, collector, organisation, str(display_name or path))
@@ -559,7 +283,7 @@ def _load_referenced_organisation(data: dict, path: Path, collector: IssueCollec
 def parse_scenario(data: dict, collector: IssueCollector, organisation: Organisation, path: str = "") -> Scenario:
     """Build a Scenario (with no staffing option applied yet) from parsed YAML."""
 
-    check = _Checker(collector)
+    check = FieldChecker(collector)
     check.unknown_keys(data, _SCENARIO_KEYS, "")
     if data.get("schema") != SCENARIO_SCHEMA:
         collector.add("schema", f"schema 应为 {SCENARIO_SCHEMA}。", f"schema must be {SCENARIO_SCHEMA}.",
@@ -578,9 +302,9 @@ def parse_scenario(data: dict, collector: IssueCollector, organisation: Organisa
     departments = _parse_departments(data, check, organisation)
     teams = _parse_teams(data, check, organisation)
     targets, target_ids = _parse_targets(data, check)
-    task_types, defined = _parse_task_types(data, check, organisation, target_ids)
-    if not _check_follow_up_cycles(task_types, collector, defined):
-        _check_follow_up_growth(task_types, collector, defined)
+    task_types, defined = parse_task_types(data, check, organisation, target_ids)
+    if not check_follow_up_cycles(task_types, collector, defined):
+        check_follow_up_growth(task_types, collector, defined)
 
     relay_task = data.get("relay_task")
     if relay_task is not None:
@@ -628,7 +352,7 @@ def parse_scenario(data: dict, collector: IssueCollector, organisation: Organisa
     )
 
 
-def _parse_departments(data, check: _Checker, organisation: Organisation) -> dict[str, DepartmentStaffing]:
+def _parse_departments(data, check: FieldChecker, organisation: Organisation) -> dict[str, DepartmentStaffing]:
     section = check.section(data, "departments", "部门配置（departments）", "The section 'departments'")
     default_spec = section.get("default", {"staff": 1, "mobilisation": 0})
     default_path = "departments.default"
@@ -655,7 +379,7 @@ def _parse_departments(data, check: _Checker, organisation: Organisation) -> dic
     return result
 
 
-def _parse_teams(data, check: _Checker, organisation: Organisation) -> dict[str, int]:
+def _parse_teams(data, check: FieldChecker, organisation: Organisation) -> dict[str, int]:
     section = check.section(data, "groups", "工作组配置（groups）", "The section 'groups'")
     default_spec = check.mapping(section.get("default", {"teams": 1}), "groups.default", "默认工作组配置",
                                  "The default group entry") or {}
@@ -677,7 +401,7 @@ def _parse_teams(data, check: _Checker, organisation: Organisation) -> dict[str,
     return result
 
 
-def _parse_targets(data, check: _Checker) -> tuple[dict[str, Target], list[str]]:
+def _parse_targets(data, check: FieldChecker) -> tuple[dict[str, Target], list[str]]:
     """Return the valid targets and the ids of all targets written in the file, valid or not."""
 
     targets: dict[str, Target] = {}
@@ -700,15 +424,15 @@ def _parse_targets(data, check: _Checker) -> tuple[dict[str, Target], list[str]]
         minutes = check.number(item, "minutes", item_path, 0, MAX_HORIZON, required=True, low_inclusive=False)
         origin = item.get("from", "accident")
         if origin not in TARGET_FROM:
-            check.c.add(f"{item_path}.from", f"应为 {' / '.join(TARGET_FROM)} 之一，实际为 {_format_value(origin)}。",
-                        f"Must be one of {', '.join(TARGET_FROM)}, got {_format_value(origin)}.", origin,
+            check.c.add(f"{item_path}.from", f"应为 {' / '.join(TARGET_FROM)} 之一，实际为 {format_value(origin)}。",
+                        f"Must be one of {', '.join(TARGET_FROM)}, got {format_value(origin)}.", origin,
                         suggest(origin, TARGET_FROM, "zh") or "accident 为事故发生时，inject 为注入时间，created 为任务创建时。",
                         suggest(origin, TARGET_FROM, "en") or "accident is time 0, inject the inject's time, "
                                                                 "created the task's creation.")
         moment = item.get("to", "end")
         if moment not in TARGET_TO:
-            check.c.add(f"{item_path}.to", f"应为 start 或 end，实际为 {_format_value(moment)}。",
-                        f"Must be start or end, got {_format_value(moment)}.", moment,
+            check.c.add(f"{item_path}.to", f"应为 start 或 end，实际为 {format_value(moment)}。",
+                        f"Must be start or end, got {format_value(moment)}.", moment,
                         suggest(moment, TARGET_TO, "zh") or "start 计量任务开始时刻，end 计量任务结束时刻。",
                         suggest(moment, TARGET_TO, "en") or "start measures the task's start, end its end.")
         if not target_id or minutes is None:
@@ -725,240 +449,7 @@ def _parse_targets(data, check: _Checker) -> tuple[dict[str, Target], list[str]]
     return targets, list(first_paths)
 
 
-def _parse_follow_up(item, path, check: _Checker) -> FollowUp | None:
-    item = check.mapping(item, path, "后续任务", "A follow-up")
-    if item is None:
-        return None
-    check.unknown_keys(item, {"task", "probability"}, path)
-    probability = check.number(item, "probability", path, 0.0, 1.0, default=1.0)
-    task = check.text(item, "task", path)
-    if not task:
-        return None
-    return FollowUp(task, probability if probability is not None else 1.0)
-
-
-def _parse_task_types(data, check: _Checker, organisation: Organisation,
-                      target_ids: list[str]) -> tuple[dict[str, TaskType], list[str]]:
-    """Return the valid task types and the ids of all task types written in the file, valid or not.
-
-    References are checked against all written ids, so that one invalid task
-    type is reported once, not again at every inject that names it.
-    """
-
-    items = check.sequence(data.get("task_types"), "task_types", "任务类型列表（task_types）", "The list 'task_types'") or []
-    if len(items) > MAX_TASK_TYPES:
-        check.c.add("task_types", f"任务类型过多（{len(items)} 个，上限 {MAX_TASK_TYPES}）。",
-                    f"Too many task types ({len(items)}, limit {MAX_TASK_TYPES}).", len(items),
-                    "上限防止一次运行耗时过长；请合并相似的任务类型。",
-                    "The limit keeps one run from taking too long; merge similar task types.")
-        return {}, []
-
-    defined: list[str] = []
-    for item in items:
-        if isinstance(item, dict) and isinstance(item.get("id"), (str, int, float)) and not isinstance(item["id"], bool):
-            task_id = str(item["id"]).strip()
-            if task_id and task_id not in defined:
-                defined.append(task_id)
-
-    task_types: dict[str, TaskType] = {}
-    first_paths: dict[str, str] = {}
-    pending_refs: list[tuple[str, str]] = []
-    for index, item in enumerate(items):
-        item_path = f"task_types[{index}]"
-        item = check.mapping(item, item_path, "任务类型", "A task type")
-        if item is None:
-            continue
-        check.unknown_keys(item, {"id", "name_en", "group", "duty", "duration", "requires", "priority",
-                                  "target", "follow_ups", "note"}, item_path)
-        task_id = check.text(item, "id", item_path)
-        if task_id in first_paths:
-            check.duplicate(f"{item_path}.id", first_paths[task_id], f"任务类型“{task_id}”重复",
-                            f"Task type '{task_id}' is defined twice", task_id,
-                            "请删除重复项，或改用不同的 id。", "Remove the duplicate or use another id.")
-            continue
-        if task_id:
-            first_paths[task_id] = f"{item_path}.id"
-
-        group_name = check.name_ref(item.get("group"), organisation.group_names, f"{item_path}.group", "工作组", "Group")
-        duty = check.integer(item, "duty", item_path, 1, 99, default=1)
-        if group_name and duty is not None and organisation.group(group_name).duty(duty) is None:
-            numbers = [d.number for d in organisation.group(group_name).duties]
-            check.c.add(f"{item_path}.duty", f"工作组“{group_name}”没有第 {duty} 项职责。",
-                        f"Group '{group_name}' has no duty {duty}.", duty,
-                        f"可用职责序号：{numbers}。", f"Its duties are numbered {numbers}.")
-
-        requires = []
-        for req_index, name in enumerate(check.sequence(item.get("requires"), f"{item_path}.requires",
-                                                        "所需部门（requires）", "The list 'requires'", optional=True) or []):
-            ref = check.name_ref(name, organisation.department_names, f"{item_path}.requires[{req_index}]",
-                                 "部门", "Department")
-            if ref and ref not in requires:
-                requires.append(ref)
-
-        target = item.get("target")
-        if target is not None:
-            target = check.name_ref(target, target_ids, f"{item_path}.target", "时间目标", "Target")
-
-        follow_ups = _parse_follow_ups(item, item_path, check, pending_refs)
-        duration = check.distribution(item, "duration", item_path)
-        priority = check.integer(item, "priority", item_path, 1, 9, default=3)
-        if not task_id or not group_name or duration is None:
-            continue
-        task_types[task_id] = TaskType(
-            id=task_id, group=group_name, duty=duty or 1, duration=duration, requires=tuple(requires),
-            priority=priority or 3, target=target, follow_ups=tuple(follow_ups),
-            name_en=check.text(item, "name_en", item_path, required=False),
-        )
-
-    for task, ref_path in pending_refs:
-        if task not in defined:
-            check.name_ref(task, defined, ref_path, "任务类型", "Task type")
-    return task_types, defined
-
-
-def _parse_follow_ups(item: dict, item_path: str, check: _Checker,
-                      pending_refs: list[tuple[str, str]]) -> list[FollowUp | FollowUpChoice]:
-    follow_ups: list[FollowUp | FollowUpChoice] = []
-    for fu_index, entry in enumerate(check.sequence(item.get("follow_ups"), f"{item_path}.follow_ups",
-                                                    "后续任务列表（follow_ups）", "The list 'follow_ups'",
-                                                    optional=True) or []):
-        fu_path = f"{item_path}.follow_ups[{fu_index}]"
-        if not (isinstance(entry, dict) and "one_of" in entry):
-            parsed = _parse_follow_up(entry, fu_path, check)
-            if parsed:
-                follow_ups.append(parsed)
-                pending_refs.append((parsed.task, f"{fu_path}.task"))
-            continue
-
-        check.unknown_keys(entry, {"one_of"}, fu_path)
-        options = []
-        for opt_index, option in enumerate(check.sequence(entry["one_of"], f"{fu_path}.one_of",
-                                                          "互斥后续任务（one_of）", "The list 'one_of'") or []):
-            parsed = _parse_follow_up(option, f"{fu_path}.one_of[{opt_index}]", check)
-            if parsed:
-                options.append(parsed)
-                pending_refs.append((parsed.task, f"{fu_path}.one_of[{opt_index}].task"))
-        total = sum(option.probability for option in options)
-        if total > 1 + 1e-9:
-            check.c.add(f"{fu_path}.one_of", f"互斥后续任务的概率之和为 {total:g}，超过 1。",
-                        f"The probabilities of mutually exclusive follow-ups sum to {total:g}, above 1.",
-                        [option.probability for option in options],
-                        "请调整概率，使其总和不超过 1（剩余部分表示不触发任何后续任务）。",
-                        "Adjust them to sum to at most 1 (the rest means no follow-up).")
-        follow_ups.append(FollowUpChoice(tuple(options)))
-    return follow_ups
-
-
-def _check_follow_up_cycles(task_types: dict[str, TaskType], collector: IssueCollector,
-                            defined: list[str]) -> bool:
-    """Record an issue for each cycle in the follow-up graph (depth-first search); return True if any.
-
-    ``defined`` lists the task type ids in file order, so that an issue
-    points at ``task_types[i]`` of the file.
-    """
-
-    def successors(task_id):
-        for entry in task_types[task_id].follow_ups:
-            options = entry.options if isinstance(entry, FollowUpChoice) else (entry,)
-            for option in options:
-                if option.task in task_types:
-                    yield option.task
-
-    state: dict[str, int] = {}
-    reported: set[frozenset] = set()
-    for root in task_types:
-        if state.get(root):
-            continue
-        stack = [(root, iter(successors(root)))]
-        trail = [root]
-        state[root] = 1
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                state[node] = 2
-                stack.pop()
-                trail.pop()
-                continue
-            if state.get(child) == 1:
-                cycle = trail[trail.index(child):] + [child]
-                key = frozenset(cycle)
-                if key not in reported:
-                    reported.add(key)
-                    index = defined.index(child)
-                    chain = " → ".join(cycle)
-                    collector.add(f"task_types[{index}].follow_ups", f"后续任务构成循环：{chain}。",
-                                  f"The follow-up tasks form a cycle: {chain}.", chain,
-                                  "请删除其中一条后续关系，使任务链能够结束。",
-                                  "Remove one of these follow-up links so the chain can end.")
-            elif not state.get(child):
-                state[child] = 1
-                trail.append(child)
-                stack.append((child, iter(successors(child))))
-    return bool(reported)
-
-
-def _check_follow_up_growth(task_types: dict[str, TaskType], collector: IssueCollector, defined: list[str]) -> None:
-    """Record an issue for a task type whose chain of follow-ups creates too many tasks on average.
-
-    The expected number of tasks one task creates, itself included, is
-    1 + the sum of probability × that number for each follow-up. The graph
-    has no cycles here, so the recursion ends.
-    """
-
-    expected: dict[str, float] = {}
-
-    def tasks_created(task_id: str) -> float:
-        if task_id not in expected:
-            total = 1.0
-            for entry in task_types[task_id].follow_ups:
-                options = entry.options if isinstance(entry, FollowUpChoice) else (entry,)
-                total += sum(option.probability * tasks_created(option.task)
-                             for option in options if option.task in task_types)
-            expected[task_id] = min(total, 1e300)
-        return expected[task_id]
-
-    order = _topological_order(task_types)
-    for task_id in reversed(order):
-        tasks_created(task_id)
-    for task_id in order:
-        if expected[task_id] > MAX_FOLLOW_UP_TASKS:
-            collector.add(f"task_types[{defined.index(task_id)}].follow_ups",
-                          f"任务“{task_id}”的后续任务链平均会产生约 {expected[task_id]:.3g} 个任务，上限 {MAX_FOLLOW_UP_TASKS}。",
-                          f"The follow-up chain of '{task_id}' creates about {expected[task_id]:.3g} tasks on average, "
-                          f"limit {MAX_FOLLOW_UP_TASKS}.", expected[task_id],
-                          "请降低后续任务的概率，或减少每个任务的后续任务数。",
-                          "Lower the follow-up probabilities, or give each task fewer follow-ups.")
-            return
-
-
-def _topological_order(task_types: dict[str, TaskType]) -> list[str]:
-    """Return the task type ids so that each comes before its follow-ups (the graph has no cycles)."""
-
-    order: list[str] = []
-    done: set[str] = set()
-    for root in task_types:
-        if root in done:
-            continue
-        stack = [(root, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if node in done:
-                continue
-            done.add(node)
-            stack.append((node, True))
-            for entry in task_types[node].follow_ups:
-                options = entry.options if isinstance(entry, FollowUpChoice) else (entry,)
-                stack.extend((option.task, False) for option in options
-                             if option.task in task_types and option.task not in done)
-    order.reverse()
-    return order
-
-
-def _parse_injects(data, check: _Checker, task_types, defined, horizon) -> list[Inject]:
+def _parse_injects(data, check: FieldChecker, task_types, defined, horizon) -> list[Inject]:
     items = check.sequence(data.get("injects"), "injects", "情景注入列表（injects）", "The list 'injects'",
                            optional=True) or []
     if len(items) > MAX_INJECTS:
@@ -1012,7 +503,7 @@ def _parse_injects(data, check: _Checker, task_types, defined, horizon) -> list[
     return injects
 
 
-def _parse_streams(data, check: _Checker, task_types, defined, horizon) -> list[Stream]:
+def _parse_streams(data, check: FieldChecker, task_types, defined, horizon) -> list[Stream]:
     streams: list[Stream] = []
     first_paths: dict[str, str] = {}
     expected_arrivals = 0.0
@@ -1047,7 +538,7 @@ def _parse_streams(data, check: _Checker, task_types, defined, horizon) -> list[
     return streams
 
 
-def _parse_rate_segments(item: dict, item_path: str, check: _Checker) -> list[RateSegment]:
+def _parse_rate_segments(item: dict, item_path: str, check: FieldChecker) -> list[RateSegment]:
     segments: list[RateSegment] = []
     for seg_index, segment in enumerate(check.sequence(item.get("rates"), f"{item_path}.rates",
                                                        "到达率分段（rates）", "The list 'rates'") or []):
@@ -1079,7 +570,7 @@ def _expected_arrivals(segments: list[RateSegment], horizon: float) -> float:
     return total
 
 
-def _parse_staffing_options(data, check: _Checker, organisation: Organisation) -> dict[str, StaffingOption]:
+def _parse_staffing_options(data, check: FieldChecker, organisation: Organisation) -> dict[str, StaffingOption]:
     section = check.section(data, "staffing", "人员配置方案（staffing）", "The section 'staffing'")
     options: dict[str, StaffingOption] = {}
     for name, spec in section.items():
@@ -1087,15 +578,15 @@ def _parse_staffing_options(data, check: _Checker, organisation: Organisation) -
     return options
 
 
-def parse_staffing_option(name: str, spec, check: _Checker, organisation: Organisation, path: str) -> StaffingOption:
+def parse_staffing_option(name: str, spec, check: FieldChecker, organisation: Organisation, path: str) -> StaffingOption:
     """Build one StaffingOption from its mapping, recording problems via ``check``."""
 
     spec = check.mapping(spec if spec is not None else {}, path, "人员配置方案", "A staffing option") or {}
     check.unknown_keys(spec, {"description", "departments", "groups"}, path)
     staff, mobilisation, teams = [], [], []
-    departments = _optional_mapping(spec, "departments", _field(path, "departments"), check)
+    departments = optional_mapping(spec, "departments", field_path(path, "departments"), check)
     for department, values in departments.items():
-        item_path = _field(path, f"departments.{department}")
+        item_path = field_path(path, f"departments.{department}")
         if check.name_ref(department, organisation.department_names, item_path, "部门", "Department") is None:
             continue
         values = check.mapping(values, item_path, "部门配置", "A department entry") or {}
@@ -1107,9 +598,9 @@ def parse_staffing_option(name: str, spec, check: _Checker, organisation: Organi
             distribution = check.distribution(values, "mobilisation", item_path)
             if distribution is not None:
                 mobilisation.append((department, distribution))
-    groups = _optional_mapping(spec, "groups", _field(path, "groups"), check)
+    groups = optional_mapping(spec, "groups", field_path(path, "groups"), check)
     for group, values in groups.items():
-        item_path = _field(path, f"groups.{group}")
+        item_path = field_path(path, f"groups.{group}")
         if check.name_ref(group, organisation.group_names, item_path, "工作组", "Group") is None:
             continue
         values = check.mapping(values, item_path, "工作组配置", "A group entry") or {}
@@ -1119,13 +610,6 @@ def parse_staffing_option(name: str, spec, check: _Checker, organisation: Organi
             teams.append((group, value))
     description = check.text(spec, "description", path, required=False)
     return StaffingOption(name, description, tuple(staff), tuple(mobilisation), tuple(teams))
-
-
-def _optional_mapping(data: dict, key: str, path: str, check: _Checker) -> dict:
-    value = data.get(key)
-    if value is None:
-        return {}
-    return check.mapping(value, path, f"“{key}”", f"'{key}'") or {}
 
 
 def check_staffed(scenario: Scenario, collector: IssueCollector, path: str) -> None:
@@ -1148,11 +632,11 @@ def check_staffed(scenario: Scenario, collector: IssueCollector, path: str) -> N
     option = scenario.staffing_options.get(scenario.staffing_name)
     overridden = dict(option.staff) if option is not None else {}
     for department, task_ids in needing.items():
-        field_path = _field(path, f"departments.{department}.staff") if department in overridden \
+        staff_path = field_path(path, f"departments.{department}.staff") if department in overridden \
             else f"departments.{department}.staff"
         shown = "、".join(task_ids[:5]) + (f" 等 {len(task_ids)} 个" if len(task_ids) > 5 else "")
         shown_en = ", ".join(task_ids[:5]) + (f" and {len(task_ids) - 5} more" if len(task_ids) > 5 else "")
-        collector.add(field_path,
+        collector.add(staff_path,
                       f"部门“{department}”现场人数为 0，但任务类型 {shown} 需要它，这些任务将永远无法开始。",
                       f"Department '{department}' has no on-site staff, but task type(s) {shown_en} need it, "
                       "so those tasks could never start.",

@@ -109,8 +109,9 @@ def run_to_precision(
     candidate: int | None = None
     chosen: int | None = None
 
+    # Chunks of one replication keep each queue series separate, because the result may stop mid-chunk.
     stream = iterate_replications(scenario, seed, range(max_replications), keep_task_log=keep_task_log,
-                                  workers=workers)
+                                  workers=workers, chunk_size=1)
     for summary in stream:
         summaries.append(summary)
         for name in measures:

@@ -162,7 +162,8 @@ class Scenario:
         or leaves a needed department with no staff.
         """
 
-        from sim.loader import check_staffed, suggest
+        from sim.checks import suggest
+        from sim.loader import check_staffed
 
         name = name or self.default_staffing
         collector = IssueCollector(self.path)

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from sim.errors import IssueCollector, ScenarioError
-from sim.loader import _Checker, load_scenario, parse_staffing_option
+from sim.loader import FieldChecker, load_scenario, parse_staffing_option
 from sim.scenario import Scenario, StaffingOption
 from sim.yamlio import load_yaml_file
 
@@ -43,7 +43,7 @@ def load_staffing_file(path: str | Path, scenario: Scenario) -> StaffingOption:
     """Load and validate a staffing option file against ``scenario``'s organisation."""
 
     data, collector = load_yaml_file(path)
-    check = _Checker(collector)
+    check = FieldChecker(collector)
     if not isinstance(data, dict):
         collector.add("", "人员配置文件顶层应为映射（键: 值）。", "The top level of a staffing file must be a mapping.",
                       type(data).__name__)

@@ -23,7 +23,8 @@ import yaml
 
 from sim.errors import Issue, ScenarioError
 from sim.experiment import MAX_REPLICATIONS, run_experiment
-from sim.loader import MAX_INJECTS, load_scenario
+from sim.limits import MAX_INJECTS
+from sim.loader import load_scenario
 from sim.metrics import task_log
 from sim.model import run_replication
 

@@ -10,7 +10,7 @@ from dashboard import state
 from dashboard.i18n import lang, t
 from sim import staffing as staffing_files
 from sim.errors import ScenarioError
-from sim.loader import MAX_STAFF, MAX_TEAMS
+from sim.limits import MAX_STAFF, MAX_TEAMS
 from sim.scenario import Scenario, StaffingOption
 
 log = logging.getLogger(__name__)
