@@ -33,6 +33,7 @@ from sim.metrics import (
     request_arrays,
     request_waits,
     resource_arrays,
+    task_frame,
     task_rows,
 )
 from sim.model import run_replication
@@ -73,8 +74,7 @@ def summarise_replication(scenario: Scenario, seed: int, replication: int, keep_
 
     tasks = None
     if keep_tasks:
-        tasks = pd.DataFrame.from_records(rows, columns=TASK_LOG_COLUMNS)
-        tasks["target_met"] = tasks["target_met"].astype("boolean")
+        tasks = task_frame(rows)
 
     return ReplicationSummary(
         replication=replication,

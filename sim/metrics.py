@@ -109,7 +109,22 @@ def _target_outcome(target, record, start, end, horizon):
 def task_log(output: ReplicationOutput, scenario: Scenario) -> pd.DataFrame:
     """Return the task log of one replication (columns ``TASK_LOG_COLUMNS``)."""
 
-    frame = pd.DataFrame.from_records(task_rows(output, scenario), columns=TASK_LOG_COLUMNS)
+    return task_frame(task_rows(output, scenario))
+
+
+_NUMERIC_COLUMNS = ("inject_time", "created", "start", "end", "duration", "wait", "response_delay",
+                    "target_minutes", "target_measured")
+
+
+def task_frame(rows: list[tuple]) -> pd.DataFrame:
+    """Return ``task_rows`` as a task-log DataFrame with fixed column types, even when there are no rows."""
+
+    frame = pd.DataFrame.from_records(rows, columns=TASK_LOG_COLUMNS)
+    for column in _NUMERIC_COLUMNS:
+        frame[column] = frame[column].astype(float)
+    for column in ("replication", "task_id", "group_number", "priority", "parent_id"):
+        frame[column] = frame[column].astype("int64")
+    frame["unfinished"] = frame["unfinished"].astype(bool)
     frame["target_met"] = frame["target_met"].astype("boolean")
     return frame
 

@@ -271,6 +271,20 @@ def test_valid_upload_becomes_active_scenario():
     assert app.sidebar.selectbox[0].value == state.UPLOAD_SOURCE_KEY
 
 
+def test_sessions_do_not_share_runs():
+    """One user's uploaded scenario and results never appear in another user's session."""
+
+    data = DEFAULT_YAML.read_bytes().replace("name: 坪山区".encode(), "name: 甲用户演练坪山区".encode(), 1)
+    first = submit_run(new_app(), replications=1, seed=23, upload=("private.yaml", data))
+    assert "run_bundle" in first.session_state
+
+    second = open_page(new_app(), "views/run.py")
+    assert not second.exception, second.exception
+    assert "run_bundle" not in second.session_state
+    assert "甲用户演练坪山区" not in texts(second.markdown)
+    assert second.sidebar.selectbox[0].value != state.UPLOAD_SOURCE_KEY
+
+
 def edit_staffing_tables(app: AppTest, staff: dict[int, int], teams: dict[int, int]) -> None:
     """Seed the edit state of the staffing page's two editors (row number → new count), as a user's edits."""
 
