@@ -82,7 +82,7 @@ def test_leftover_temp_folder_removed(tmp_path):
 
 
 def test_ctrl_c_leaves_no_folder(tmp_path, project_root):
-    """Ctrl-C (SIGINT) during a run exits 130, says no folder was written, and leaves none."""
+    """Ctrl-C (SIGINT) during a run exits 130, reports that no folder was written, and leaves none."""
 
     process = start_cli(["run", "-n", "5000", "--workers", "1", "--out", str(tmp_path)], project_root)
     time.sleep(4)
@@ -151,7 +151,7 @@ def test_rerun_rejects_changed_scenario(small_result, tmp_path):
 
 
 def test_rerun_cli(small_result, tmp_path, project_root):
-    """`hqsim rerun FOLDER` exits 0 and says the results match."""
+    """`hqsim rerun FOLDER` exits 0 and reports that the results match."""
 
     folder = write_results(small_result, tmp_path / "out", ["test"], dt.datetime.now(), figures=False)
     completed = subprocess.run([sys.executable, "-m", "sim.cli", "rerun", str(folder), "--workers", "1"],
@@ -161,7 +161,7 @@ def test_rerun_cli(small_result, tmp_path, project_root):
 
 
 def test_rerun_rejects_compare_folder(tmp_path):
-    """A compare folder cannot be re-run; the message says so once, without unrelated missing-field items."""
+    """A compare folder cannot be re-run, and the single issue reported explains why."""
 
     folder = tmp_path / "20260101-000000_compare_default"
     folder.mkdir()
