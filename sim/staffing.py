@@ -118,7 +118,7 @@ def save_staffing_option(scenario: Scenario, name: str, description: str, staff:
     """Write the staff and team counts that differ from the scenario's file as a staffing option file.
 
     ``staff`` and ``teams`` are complete tables (every department, every
-    group); only the entries that differ from the scenario file's own values
+    group). Only the entries that differ from the scenario file's own values
     (no option applied) are written. The file goes into ``folder`` (by default the
     scenario's staffing folder) and never outside it. Raises ScenarioError
     for an invalid name or a name that is already taken.
