@@ -41,7 +41,7 @@ class Output:
 def write_line(text: str, stream, end: str = "\n") -> None:
     """Print ``text`` to ``stream``; if the reader has gone (as with `| head`), drop the output and go on.
 
-    The run itself must not fail because nobody reads its messages: the
+    A run must not fail because its messages have no reader, since the
     results folder is what matters.
     """
 
