@@ -270,6 +270,25 @@ class FieldChecker:
         self.c.add(path, f"{message_zh}{where_zh}。", f"{message_en}{where_en}.", value, hint_zh, hint_en)
 
 
+    def unique_id(self, item: dict, item_path: str, first_paths: dict[str, str], message_zh: str, message_en: str,
+                  hint_zh: str, hint_en: str) -> str | None:
+        """Read ``item['id']`` and check it is new; return it, '' when missing, or None for a duplicate.
+
+        ``first_paths`` maps each id seen so far to the path of its first
+        use and gains the new id. ``message_zh``/``message_en`` contain
+        ``{id}`` for the duplicated id.
+        """
+
+        record_id = self.text(item, "id", item_path)
+        if record_id in first_paths:
+            self.duplicate(f"{item_path}.id", first_paths[record_id], message_zh.format(id=record_id),
+                           message_en.format(id=record_id), record_id, hint_zh, hint_en)
+            return None
+        if record_id:
+            first_paths[record_id] = f"{item_path}.id"
+        return record_id
+
+
 def require_top_mapping(data, collector: IssueCollector) -> dict:
     if not isinstance(data, dict):
         type_zh, type_en = type_names(data)

@@ -413,14 +413,11 @@ def _parse_targets(data, check: FieldChecker) -> tuple[dict[str, Target], list[s
         if item is None:
             continue
         check.unknown_keys(item, {"id", "name", "name_en", "minutes", "from", "to", "source", "note"}, item_path)
-        target_id = check.text(item, "id", item_path)
-        if target_id in first_paths:
-            check.duplicate(f"{item_path}.id", first_paths[target_id], f"时间目标“{target_id}”重复",
-                            f"Target '{target_id}' is defined twice", target_id,
-                            "请删除重复项，或为每个目标使用不同的 id。", "Remove the duplicate or give each target its own id.")
+        target_id = check.unique_id(item, item_path, first_paths, "时间目标“{id}”重复",
+                                    "Target '{id}' is defined twice",
+                                    "请删除重复项，或为每个目标使用不同的 id。", "Remove the duplicate or give each target its own id.")
+        if target_id is None:
             continue
-        if target_id:
-            first_paths[target_id] = f"{item_path}.id"
         minutes = check.number(item, "minutes", item_path, 0, MAX_HORIZON, required=True, low_inclusive=False)
         origin = item.get("from", "accident")
         if origin not in TARGET_FROM:
@@ -467,14 +464,11 @@ def _parse_injects(data, check: FieldChecker, task_types, defined, horizon) -> l
         if item is None:
             continue
         check.unknown_keys(item, {"id", "time", "description", "tasks", "note"}, item_path)
-        inject_id = check.text(item, "id", item_path)
-        if inject_id in first_paths:
-            check.duplicate(f"{item_path}.id", first_paths[inject_id], f"情景注入“{inject_id}”重复",
-                            f"Inject '{inject_id}' is listed twice", inject_id,
-                            "请为每条注入使用不同的编号。", "Give each inject its own id.")
+        inject_id = check.unique_id(item, item_path, first_paths, "情景注入“{id}”重复",
+                                    "Inject '{id}' is listed twice",
+                                    "请为每条注入使用不同的编号。", "Give each inject its own id.")
+        if inject_id is None:
             continue
-        if inject_id:
-            first_paths[inject_id] = f"{item_path}.id"
         time = check.time(item, "time", item_path)
         if time is not None and horizon is not None and time > horizon:
             check.c.add(f"{item_path}.time",
@@ -514,14 +508,11 @@ def _parse_streams(data, check: FieldChecker, task_types, defined, horizon) -> l
         if item is None:
             continue
         check.unknown_keys(item, {"id", "task", "relayed", "rates", "note"}, item_path)
-        stream_id = check.text(item, "id", item_path)
-        if stream_id in first_paths:
-            check.duplicate(f"{item_path}.id", first_paths[stream_id], f"背景任务流“{stream_id}”重复",
-                            f"Stream '{stream_id}' is listed twice", stream_id,
-                            "请为每个任务流使用不同的 id。", "Give each stream its own id.")
+        stream_id = check.unique_id(item, item_path, first_paths, "背景任务流“{id}”重复",
+                                    "Stream '{id}' is listed twice",
+                                    "请为每个任务流使用不同的 id。", "Give each stream its own id.")
+        if stream_id is None:
             continue
-        if stream_id:
-            first_paths[stream_id] = f"{item_path}.id"
         task = check.name_ref(item.get("task"), defined, f"{item_path}.task", "任务类型", "Task type")
         relayed = check.boolean(item, "relayed", item_path)
         segments = _parse_rate_segments(item, item_path, check)

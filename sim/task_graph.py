@@ -61,14 +61,11 @@ def parse_task_types(data, check: FieldChecker, organisation: Organisation,
             continue
         check.unknown_keys(item, {"id", "name_en", "group", "duty", "duration", "requires", "priority",
                                   "target", "follow_ups", "note"}, item_path)
-        task_id = check.text(item, "id", item_path)
-        if task_id in first_paths:
-            check.duplicate(f"{item_path}.id", first_paths[task_id], f"任务类型“{task_id}”重复",
-                            f"Task type '{task_id}' is defined twice", task_id,
-                            "请删除重复项，或改用不同的 id。", "Remove the duplicate or use another id.")
+        task_id = check.unique_id(item, item_path, first_paths, "任务类型“{id}”重复",
+                                  "Task type '{id}' is defined twice",
+                                  "请删除重复项，或改用不同的 id。", "Remove the duplicate or use another id.")
+        if task_id is None:
             continue
-        if task_id:
-            first_paths[task_id] = f"{item_path}.id"
 
         group_name = check.name_ref(item.get("group"), organisation.group_names, f"{item_path}.group", "工作组", "Group")
         duty = check.integer(item, "duty", item_path, 1, 99, default=1)
