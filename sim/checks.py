@@ -270,6 +270,22 @@ class FieldChecker:
         self.c.add(path, f"{message_zh}{where_zh}。", f"{message_en}{where_en}.", value, hint_zh, hint_en)
 
 
+    def first_use(self, value, path: str, first_paths: dict, message_zh: str, message_en: str,
+                  hint_zh: str, hint_en: str) -> bool:
+        """Record ``value`` as used at ``path``; return False, after recording an issue, if it was used before.
+
+        ``first_paths`` maps each value seen so far to the path of its first
+        use. An empty or missing value (None, '') is neither recorded nor reported.
+        """
+
+        if value is None or value == "":
+            return True
+        if value in first_paths:
+            self.duplicate(path, first_paths[value], message_zh, message_en, value, hint_zh, hint_en)
+            return False
+        first_paths[value] = path
+        return True
+
     def unique_id(self, item: dict, item_path: str, first_paths: dict[str, str], message_zh: str, message_en: str,
                   hint_zh: str, hint_en: str) -> str | None:
         """Read ``item['id']`` and check it is new; return it, '' when missing, or None for a duplicate.
@@ -280,12 +296,9 @@ class FieldChecker:
         """
 
         record_id = self.text(item, "id", item_path)
-        if record_id in first_paths:
-            self.duplicate(f"{item_path}.id", first_paths[record_id], message_zh.format(id=record_id),
-                           message_en.format(id=record_id), record_id, hint_zh, hint_en)
+        if not self.first_use(record_id, f"{item_path}.id", first_paths, message_zh.format(id=record_id),
+                              message_en.format(id=record_id), hint_zh, hint_en):
             return None
-        if record_id:
-            first_paths[record_id] = f"{item_path}.id"
         return record_id
 
 

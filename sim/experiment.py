@@ -327,7 +327,7 @@ def iterate_replications(
 
     Replication 0 always keeps its task log (for the Gantt chart); the others
     keep one only with ``keep_task_log``. At most ``2 × workers`` chunks are in
-    flight at once, so a long run holds few unfinished results in memory.
+    flight at once, so a long run keeps few unfinished results in memory.
     Stopping the iteration early cancels the chunks not yet started.
     """
 

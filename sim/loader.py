@@ -98,13 +98,12 @@ def parse_organisation(data, collector: IssueCollector, path: str = "") -> Organ
         name = check.text(item, "name", item_path)
         if not name:
             continue
-        if name in first_paths:
-            check.duplicate(f"{item_path}.name", first_paths[name], f"部门“{name}”重复", f"Department '{name}' is listed twice",
-                            name, "每个部门只列一次；它可以在多个工作组中牵头或配合，请删除重复项。",
-                            "List each department once, because it may lead or cooperate in several groups; "
-                            "remove the duplicate.")
+        if not check.first_use(name, f"{item_path}.name", first_paths, f"部门“{name}”重复",
+                               f"Department '{name}' is listed twice",
+                               "每个部门只列一次；它可以在多个工作组中牵头或配合，请删除重复项。",
+                               "List each department once, because it may lead or cooperate in several groups; "
+                               "remove the duplicate."):
             continue
-        first_paths[name] = f"{item_path}.name"
         departments.append(Department(name, check.text(item, "name_en", item_path, required=False), len(departments)))
 
     names = [department.name for department in departments]
@@ -120,17 +119,11 @@ def parse_organisation(data, collector: IssueCollector, path: str = "") -> Organ
         check.unknown_keys(item, {"number", "name", "name_en", "duties", "lead", "cooperating", "cooperating_note"}, item_path)
         number = check.integer(item, "number", item_path, 1, 999, required=True)
         name = check.text(item, "name", item_path)
-        if number is not None and number in number_paths:
-            check.duplicate(f"{item_path}.number", number_paths[number], f"工作组序号 {number} 重复",
-                            f"Group number {number} is used twice", number,
-                            "请按 1、2、3… 为每个工作组编不同的序号。", "Number the groups 1, 2, 3 … without repeats.")
-        elif number is not None:
-            number_paths[number] = f"{item_path}.number"
-        if name and name in group_paths:
-            check.duplicate(f"{item_path}.name", group_paths[name], f"工作组“{name}”重复", f"Group '{name}' is listed twice",
-                            name, "请删除重复项，或给它另取一个名称。", "Remove the duplicate or give it another name.")
-        elif name:
-            group_paths[name] = f"{item_path}.name"
+        check.first_use(number, f"{item_path}.number", number_paths, f"工作组序号 {number} 重复",
+                        f"Group number {number} is used twice",
+                        "请按 1、2、3… 为每个工作组编不同的序号。", "Number the groups 1, 2, 3 … without repeats.")
+        check.first_use(name, f"{item_path}.name", group_paths, f"工作组“{name}”重复", f"Group '{name}' is listed twice",
+                        "请删除重复项，或给它另取一个名称。", "Remove the duplicate or give it another name.")
 
         duties = []
         duty_paths: dict[int, str] = {}
@@ -142,12 +135,9 @@ def parse_organisation(data, collector: IssueCollector, path: str = "") -> Organ
                 continue
             check.unknown_keys(duty, {"number", "text"}, duty_path)
             duty_number = check.integer(duty, "number", duty_path, 1, 99, required=True)
-            if duty_number is not None and duty_number in duty_paths:
-                check.duplicate(f"{duty_path}.number", duty_paths[duty_number], f"职责序号 {duty_number} 重复",
-                                f"Duty number {duty_number} is used twice", duty_number,
-                                "请按 1、2、3… 为每项职责编不同的序号。", "Number the duties 1, 2, 3 … without repeats.")
-            elif duty_number is not None:
-                duty_paths[duty_number] = f"{duty_path}.number"
+            check.first_use(duty_number, f"{duty_path}.number", duty_paths, f"职责序号 {duty_number} 重复",
+                            f"Duty number {duty_number} is used twice",
+                            "请按 1、2、3… 为每项职责编不同的序号。", "Number the duties 1, 2, 3 … without repeats.")
             duties.append(Duty(duty_number or 0, check.text(duty, "text", duty_path)))
 
         lead = check.name_ref(item.get("lead"), names, f"{item_path}.lead", "牵头部门", "Lead department")

@@ -5,10 +5,10 @@ This follows the replication algorithm of Hoad, Robinson and Davies (2010,
 simulation", Journal of the Operational Research Society 61(11)). After
 each replication ``n`` (from a minimum of 3), compute the relative half-width
 of the 95% confidence interval of every key measure. When all are within
-the target precision, ``n`` becomes a candidate. The candidate stands only
-if the precision still holds for a look-ahead of ``k_limit`` more
+the target precision, ``n`` becomes a candidate. The candidate is accepted
+only if the precision still holds for a look-ahead of ``k_limit`` more
 replications (``k_limit · n / 100`` once ``n`` exceeds 100). Otherwise the
-search goes on. It stops at the maximum count if no candidate stands.
+search goes on. It stops at the maximum count if no candidate is accepted.
 
 The decision is made replication by replication in replication order, so
 the chosen count does not depend on the number of worker processes.

@@ -166,7 +166,7 @@ def test_marginal_writes_ranking(tmp_path, project_root):
 
 
 def test_precision_reports_count(tmp_path, project_root):
-    """`hqsim run --precision` says how many replications it needed and records it in the manifest."""
+    """`hqsim run --precision` prints how many replications it needed and records it in the manifest."""
 
     completed = hqsim("run", "--precision", "0.5", "--max-replications", "30", "--no-figures",
                       "--out", str(tmp_path), cwd=project_root)

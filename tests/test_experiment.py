@@ -106,7 +106,7 @@ def test_precision_independent_of_workers(tmp_path):
 
 
 def test_precision_unreachable_stops_at_max(tmp_path):
-    """An unreachable target stops at the maximum count and says it was not reached."""
+    """An unreachable target stops at the maximum count and reports it was not reached."""
 
     scenario = load_scenario(write_files(tmp_path, mmc_scenario(2, 1.0, 1.0, 200)))
     result, report = run_to_precision(scenario, 5, 0.001, min_replications=3, max_replications=12)
